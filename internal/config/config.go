@@ -1,0 +1,113 @@
+package config
+
+import "time"
+
+// Config is the whole configuration file. The YAML keys are the field tags; docs/configuration.md
+// describes every one of them.
+type Config struct {
+	HTTP     HTTP     `yaml:"http"`
+	Database Database `yaml:"database"`
+	// DataDir holds what the server generates for itself: the SQLite database (by default)
+	// and the encryption secret when none is configured.
+	DataDir string  `yaml:"data_dir"`
+	Secrets Secrets `yaml:"secrets"`
+	OAuth   OAuth   `yaml:"oauth"`
+	Metrics Metrics `yaml:"metrics"`
+	Log     Log     `yaml:"log"`
+
+	// keyLines maps each dotted key read from the file to its line, for Validate's messages.
+	keyLines map[string]int
+}
+
+// HTTP configures the listeners and how the server sees the outside world.
+type HTTP struct {
+	// Listen lists the addresses to serve on: "host:port" for TCP, "unix:/path" for a unix socket.
+	Listen []string `yaml:"listen"`
+	// PublicURL is the base URL clients reach the server at. It is the OAuth issuer, and every
+	// endpoint URL in the discovery document is derived from it.
+	PublicURL string `yaml:"public_url"`
+	// TrustedProxies lists the networks (CIDR or single addresses) whose X-Forwarded-For
+	// header is believed.
+	TrustedProxies    []string      `yaml:"trusted_proxies"`
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
+	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Database selects and tunes the storage backend.
+type Database struct {
+	// URL is "sqlite:PATH", a plain file path (SQLite), or "postgres://..." / "postgresql://...".
+	URL string `yaml:"url"`
+	// MaxConns caps the PostgreSQL pool, or the SQLite reader pool. 0 picks a default.
+	MaxConns int `yaml:"max_conns"`
+	// Migrate applies pending migrations when the server starts.
+	Migrate bool `yaml:"migrate"`
+}
+
+// Secrets holds the server's own secret material.
+type Secrets struct {
+	// Encryption is 64 hex characters (32 bytes) from which every encryption and MAC key is
+	// derived. EncryptionFile names a file holding it instead.
+	Encryption     string `yaml:"encryption"`
+	EncryptionFile string `yaml:"encryption_file"`
+	// Keys are signing keys supplied by the operator. When empty, an ES256 and an RS256 key are
+	// generated once and kept, sealed, in the database.
+	Keys []Key `yaml:"keys"`
+}
+
+// Key is one operator-supplied PEM signing key.
+type Key struct {
+	KID  string `yaml:"kid"`
+	File string `yaml:"file"`
+	PEM  string `yaml:"pem"`
+}
+
+// OAuth switches the OAuth 2.0 API on or off. Off, auth_metadata answers 404 M_UNRECOGNIZED,
+// as the Matrix spec asks of a homeserver that does not support the OAuth 2.0 API.
+type OAuth struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Enabled bool `yaml:"enabled"`
+	// Listen, when set, serves /metrics on its own address instead of the main listeners.
+	Listen string `yaml:"listen"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Format   string `yaml:"format"` // text or json
+	Level    string `yaml:"level"`  // debug, info, warn or error
+	Requests bool   `yaml:"requests"`
+}
+
+// Default returns the configuration used when nothing is set. Values that depend on other
+// values (the public URL, the database path) are filled in by Resolve.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Listen: []string{"127.0.0.1:8080"},
+			TrustedProxies: []string{
+				"127.0.0.0/8", "::1/128",
+				"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8",
+			},
+			MaxBodyBytes:      1 << 20,
+			MaxHeaderBytes:    64 << 10,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   30 * time.Second,
+		},
+		Database: Database{Migrate: true},
+		DataDir:  "./mxauth-data",
+		OAuth:    OAuth{Enabled: true},
+		Metrics:  Metrics{Enabled: true},
+		Log:      Log{Format: "text", Level: "info", Requests: true},
+	}
+}

@@ -1,0 +1,83 @@
+package config
+
+import "strings"
+
+// Generate returns a commented configuration file holding the given fresh encryption secret
+// (64 hex characters). Every other key is shown at its default value; the file loads and
+// validates as it is.
+func Generate(encryptionSecret string) []byte {
+	return []byte(strings.Replace(generatedTemplate, "@SECRET@", encryptionSecret, 1))
+}
+
+const generatedTemplate = `# mxauth configuration. Every key is optional except where noted; the values below are
+# the defaults. docs/configuration.md describes each key.
+
+http:
+  # Addresses to serve on: "host:port" for TCP, "unix:/path/to/socket" for a unix socket.
+  listen:
+    - "127.0.0.1:8080"
+  # The public base URL: the OAuth issuer, from which every endpoint URL is derived.
+  # Use https in production (Matrix clients such as Element X refuse an http issuer).
+  # Default: http://<first listen address>/
+  # public_url: "https://auth.example.com/"
+  # Peers whose X-Forwarded-For header is believed (CIDR or single addresses).
+  trusted_proxies:
+    - "127.0.0.0/8"
+    - "::1/128"
+    - "10.0.0.0/8"
+    - "172.16.0.0/12"
+    - "192.168.0.0/16"
+    - "fd00::/8"
+  max_body_bytes: 1048576
+  max_header_bytes: 65536
+  read_header_timeout: 10s
+  read_timeout: 60s
+  write_timeout: 60s
+  idle_timeout: 120s
+  # How long in-flight requests may take to finish after SIGINT/SIGTERM.
+  shutdown_timeout: 30s
+
+database:
+  # "sqlite:PATH" (or a plain path) for the embedded database, or
+  # "postgres://user:password@host:5432/dbname" for PostgreSQL.
+  # Default: sqlite:<data_dir>/mxauth.db
+  # url: "postgres://mxauth:secret@localhost:5432/mxauth"
+  # Connection pool size (PostgreSQL) or SQLite reader pool size; 0 picks a default.
+  max_conns: 0
+  # Apply database migrations when the server starts (or run "mxauth migrate").
+  migrate: true
+
+# Where the server keeps what it generates for itself (the default SQLite database, and the
+# encryption secret when secrets.encryption is not set).
+data_dir: "./mxauth-data"
+
+secrets:
+  # 32 random bytes as 64 hex characters. Every encryption and MAC key is derived from it,
+  # and it seals the signing keys in the database: keep it safe, and the same on every replica.
+  encryption: "@SECRET@"
+  # Or read it from a file instead:
+  # encryption_file: "/etc/mxauth/encryption.key"
+  # Signing keys in PEM files (PKCS#8, PKCS#1 RSA or SEC1 EC). When none are listed, an ES256
+  # and an RS256 key are generated once and kept, sealed, in the database.
+  # keys:
+  #   - kid: "main-es256"
+  #     file: "/etc/mxauth/es256.pem"
+
+oauth:
+  # Serve the OAuth 2.0 API. When false, auth_metadata answers 404 M_UNRECOGNIZED.
+  enabled: true
+
+metrics:
+  # Serve Prometheus metrics at /metrics.
+  enabled: true
+  # Serve them on a separate address instead of the main listeners, e.g. "127.0.0.1:9090".
+  listen: ""
+
+log:
+  # text or json
+  format: text
+  # debug, info, warn or error
+  level: info
+  # One log line per HTTP request.
+  requests: true
+`

@@ -1,0 +1,209 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Validate checks the resolved configuration and returns every problem it finds, in the order
+// of the keys; nil means the configuration can be used.
+func (c *Config) Validate() Problems {
+	v := validator{lines: c.keyLines}
+	v.listen(c.HTTP.Listen)
+	v.publicURL(c.HTTP.PublicURL)
+	for i, p := range c.HTTP.TrustedProxies {
+		if _, err := ParsePrefix(p); err != nil {
+			v.add(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is neither an IP address nor a CIDR network", p)
+		}
+	}
+	v.positive("http.max_body_bytes", c.HTTP.MaxBodyBytes)
+	v.positive("http.max_header_bytes", int64(c.HTTP.MaxHeaderBytes))
+	v.positive("http.read_header_timeout", int64(c.HTTP.ReadHeaderTimeout))
+	v.notNegative("http.read_timeout", int64(c.HTTP.ReadTimeout))
+	v.notNegative("http.write_timeout", int64(c.HTTP.WriteTimeout))
+	v.notNegative("http.idle_timeout", int64(c.HTTP.IdleTimeout))
+	v.notNegative("http.shutdown_timeout", int64(c.HTTP.ShutdownTimeout))
+
+	v.database(c)
+	if c.DataDir == "" {
+		v.add("data_dir", "must not be empty")
+	}
+	v.secrets(c)
+	if c.Metrics.Listen != "" {
+		if err := checkListenAddr(c.Metrics.Listen); err != nil {
+			v.add("metrics.listen", "%v", err)
+		}
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		v.add("log.format", "%q is not one of text, json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	return v.problems
+}
+
+// Warnings lists settings that work but are unsafe outside development.
+func (c *Config) Warnings() []string {
+	var w []string
+	if strings.HasPrefix(c.HTTP.PublicURL, "http://") {
+		w = append(w, "the issuer "+c.HTTP.PublicURL+" uses http: this is for development only; "+
+			"Matrix clients such as Element X require an https issuer (set http.public_url)")
+	}
+	return w
+}
+
+type validator struct {
+	lines    map[string]int
+	problems Problems
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	line := v.lines[key]
+	if line == 0 {
+		// A list item's problem points at the list key when the item has no line of its own.
+		if i := strings.IndexByte(key, '['); i > 0 {
+			line = v.lines[key[:i]]
+		}
+	}
+	v.problems = append(v.problems, Problem{Key: key, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) positive(key string, n int64) {
+	if n <= 0 {
+		v.add(key, "must be greater than zero")
+	}
+}
+
+func (v *validator) notNegative(key string, n int64) {
+	if n < 0 {
+		v.add(key, "must not be negative")
+	}
+}
+
+func (v *validator) listen(addrs []string) {
+	if len(addrs) == 0 {
+		v.add("http.listen", "at least one address is needed")
+	}
+	for i, a := range addrs {
+		if err := checkListenAddr(a); err != nil {
+			v.add(fmt.Sprintf("http.listen[%d]", i), "%v", err)
+		}
+	}
+}
+
+// checkListenAddr accepts "host:port" (host may be empty) and "unix:/path".
+func checkListenAddr(a string) error {
+	if path, ok := strings.CutPrefix(a, "unix:"); ok {
+		if path == "" {
+			return fmt.Errorf("%q names no socket path", a)
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port or unix:/path", a)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has an invalid port", a)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q has an invalid host", a)
+	}
+	return nil
+}
+
+func (v *validator) publicURL(s string) {
+	const key = "http.public_url"
+	if s == "" {
+		v.add(key, "must be set when no TCP listener is configured")
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		v.add(key, "is not a URL: %v", err)
+	case u.Scheme != "https" && u.Scheme != "http":
+		v.add(key, "must be an http or https URL, not %q", u.Scheme)
+	case u.Host == "":
+		v.add(key, "must be an absolute URL with a host")
+	case u.User != nil:
+		v.add(key, "must not contain user information")
+	case u.RawQuery != "" || u.ForceQuery:
+		v.add(key, "must not have a query (RFC 8414 §2: the issuer has no query)")
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		v.add(key, "must not have a fragment (RFC 8414 §2: the issuer has no fragment)")
+	}
+}
+
+func (v *validator) database(c *Config) {
+	kind, path := c.Database.Backend()
+	switch kind {
+	case DatabaseUnknown:
+		v.add("database.url", "%q is neither sqlite:PATH nor postgres://...", redactURL(c.Database.URL))
+	case DatabaseSQLite:
+		if path == "" {
+			v.add("database.url", "sqlite: needs a file path")
+		}
+	case DatabasePostgres:
+		if _, err := url.Parse(c.Database.URL); err != nil {
+			v.add("database.url", "is not a valid PostgreSQL URL")
+		}
+	}
+	if c.Database.MaxConns < 0 {
+		v.add("database.max_conns", "must not be negative")
+	}
+}
+
+func (v *validator) secrets(c *Config) {
+	s := c.Secrets
+	switch {
+	case s.Encryption != "" && s.EncryptionFile != "":
+		v.add("secrets.encryption", "set either secrets.encryption or secrets.encryption_file, not both")
+	case s.Encryption != "":
+		if b, err := hex.DecodeString(s.Encryption); err != nil || len(b) != 32 {
+			v.add("secrets.encryption", "must be 64 hexadecimal characters (32 bytes); `mxauth config generate` makes one")
+		}
+	case c.IsPostgres():
+		// Replicas share the database, so they must share the secret that seals its keys;
+		// a secret generated in one replica's data directory would be unknown to the others.
+		v.add("secrets.encryption", "is required with PostgreSQL (every replica needs the same secret); set it or secrets.encryption_file")
+	}
+	for i, k := range s.Keys {
+		key := fmt.Sprintf("secrets.keys[%d]", i)
+		if (k.File == "") == (k.PEM == "") {
+			v.add(key, "set exactly one of file and pem")
+		}
+	}
+}
+
+// ParsePrefix accepts a CIDR network or a single address (as a /32 or /128 network).
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// redactURL hides a password in a database URL before it is shown.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
