@@ -12,8 +12,12 @@ type Config struct {
 	DataDir string  `yaml:"data_dir"`
 	Secrets Secrets `yaml:"secrets"`
 	OAuth   OAuth   `yaml:"oauth"`
-	Metrics Metrics `yaml:"metrics"`
-	Log     Log     `yaml:"log"`
+	// Registration governs dynamic client registration (RFC 7591).
+	Registration Registration `yaml:"registration"`
+	// Clients are static clients declared by the operator, synced into the store at start.
+	Clients []StaticClient `yaml:"clients"`
+	Metrics Metrics        `yaml:"metrics"`
+	Log     Log            `yaml:"log"`
 
 	// keyLines maps each dotted key read from the file to its line, for Validate's messages.
 	keyLines map[string]int
@@ -72,6 +76,39 @@ type OAuth struct {
 	Enabled bool `yaml:"enabled"`
 }
 
+// Registration governs the dynamic client registration endpoint.
+type Registration struct {
+	// Dynamic is "open" (anyone may register a client, as Matrix clients expect) or "closed"
+	// (only static clients exist).
+	Dynamic string `yaml:"dynamic"`
+	// AllowedClientURIHosts, when not empty, restricts registrations to clients whose
+	// client_uri host is one of these or a subdomain of one (a guard against phishing clients).
+	AllowedClientURIHosts []string `yaml:"allowed_client_uri_hosts"`
+	// UnusedClientMaxAge is how long a registration that never started a session is kept.
+	UnusedClientMaxAge time.Duration `yaml:"unused_client_max_age"`
+	// RateLimit limits registrations per client IP address.
+	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit is a token bucket: Burst requests at once, refilled at PerSecond.
+type RateLimit struct {
+	Burst     int     `yaml:"burst"`
+	PerSecond float64 `yaml:"per_second"`
+}
+
+// StaticClient is an OAuth client declared in the config, typically a confidential client
+// such as a bot or an admin tool.
+type StaticClient struct {
+	ClientID                string   `yaml:"client_id"`
+	ClientSecret            string   `yaml:"client_secret"`
+	ClientSecretFile        string   `yaml:"client_secret_file"`
+	TokenEndpointAuthMethod string   `yaml:"token_endpoint_auth_method"`
+	RedirectURIs            []string `yaml:"redirect_uris"`
+	GrantTypes              []string `yaml:"grant_types"`
+	ClientName              string   `yaml:"client_name"`
+	ClientURI               string   `yaml:"client_uri"`
+}
+
 // Metrics configures the Prometheus endpoint.
 type Metrics struct {
 	Enabled bool `yaml:"enabled"`
@@ -107,7 +144,12 @@ func Default() Config {
 		Database: Database{Migrate: true},
 		DataDir:  "./mxauth-data",
 		OAuth:    OAuth{Enabled: true},
-		Metrics:  Metrics{Enabled: true},
-		Log:      Log{Format: "text", Level: "info", Requests: true},
+		Registration: Registration{
+			Dynamic:            "open",
+			UnusedClientMaxAge: 24 * time.Hour,
+			RateLimit:          RateLimit{Burst: 10, PerSecond: 0.2},
+		},
+		Metrics: Metrics{Enabled: true},
+		Log:     Log{Format: "text", Level: "info", Requests: true},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestDefaultsResolve(t *testing.T) {
@@ -132,7 +133,7 @@ func TestValidate(t *testing.T) {
 		{"public url with fragment", "http:\n  public_url: https://a.example/#f\n", []string{"http.public_url (line 2): must not have a fragment"}},
 		{"public url scheme", "http:\n  public_url: ftp://a.example/\n", []string{"http.public_url (line 2): must be an http or https URL"}},
 		{"public url userinfo", "http:\n  public_url: https://u:p@a.example/\n", []string{"http.public_url (line 2): must not contain user information"}},
-		{"unix only needs public url", "http:\n  listen: [\"unix:/tmp/x\"]\n", []string{"http.public_url: must be set"}},
+		{"unix only needs public url", "http:\n  listen: [\"unix:/tmp/x\"]\n", []string{"http.public_url (line 1): must be set"}},
 		{"bad proxy", "http:\n  trusted_proxies: [\"10.0.0.0/8\", \"lan\"]\n", []string{`http.trusted_proxies[1] (line 2): "lan" is neither`}},
 		{"zero body cap", "http:\n  max_body_bytes: 0\n", []string{"http.max_body_bytes (line 2): must be greater than zero"}},
 		{"bad db url", "database:\n  url: mysql://x\n", []string{`database.url (line 2): "mysql://x" is neither`}},
@@ -140,6 +141,25 @@ func TestValidate(t *testing.T) {
 		{"key needs one source", "secrets:\n  keys:\n    - kid: a\n", []string{"secrets.keys[0] (line 3): set exactly one of file and pem"}},
 		{"log values", "log:\n  format: xml\n  level: loud\n", []string{`log.format (line 2): "xml" is not`, `log.level (line 3): "loud" is not`}},
 		{"metrics listen", "metrics:\n  listen: bad\n", []string{`metrics.listen (line 2): "bad" is not host:port`}},
+		{"registration", "registration:\n  dynamic: maybe\n  allowed_client_uri_hosts: [\"Element.io\", \"https://x\"]\n  unused_client_max_age: 0s\n  rate_limit:\n    burst: 0\n    per_second: -1\n", []string{
+			`registration.dynamic (line 2): "maybe" is not one of open, closed`,
+			`registration.allowed_client_uri_hosts[0] (line 3): "Element.io" is not a lower-case host name`,
+			`registration.allowed_client_uri_hosts[1] (line 3): "https://x" is not`,
+			`registration.unused_client_max_age (line 4): must be greater than zero`,
+			`registration.rate_limit.burst (line 6): must be at least 1`,
+			`registration.rate_limit.per_second (line 7): must be greater than zero`}},
+		{"valid static clients", "clients:\n  - client_id: bot\n    client_secret: s3cret\n    grant_types: [client_credentials]\n  - client_id: cli\n    token_endpoint_auth_method: none\n    redirect_uris: [\"http://127.0.0.1/cb\"]\n", nil},
+		{"static client problems", "clients:\n  - client_id: bot\n  - client_id: bot\n    client_secret: x\n    client_secret_file: /y\n  - client_id: \"a b\"\n    token_endpoint_auth_method: none\n    client_secret: x\n    redirect_uris: [\"/rel\", \"https://x/#f\"]\n    grant_types: [password]\n  - client_id: \"\"\n    token_endpoint_auth_method: private_key_jwt\n", []string{
+			`clients[0].client_secret (line 2): a confidential client needs`,
+			`clients[1].client_id (line 3): "bot" is declared twice`,
+			`clients[1].client_secret (line 4): set either`,
+			`clients[2].client_id (line 6): "a b" may hold only`,
+			`clients[2].client_secret (line 8): a public client`,
+			`clients[2].redirect_uris[0] (line 9): "/rel" is not absolute`,
+			`clients[2].redirect_uris[1] (line 9): "https://x/#f" has a fragment`,
+			`clients[2].grant_types[0] (line 10): "password" is not a grant type`,
+			`clients[3].client_id (line 11): must be set`,
+			`clients[3].token_endpoint_auth_method (line 12): "private_key_jwt" is not one of`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,7 +197,7 @@ func TestGeneratedConfigLoadsAndValidates(t *testing.T) {
 	want := Default()
 	want.Resolve()
 	want.Secrets.Encryption = secret
-	if d := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool {
+	if d := cmp.Diff(want, cfg, cmpopts.EquateEmpty(), cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool {
 		return p.String() == "keyLines"
 	}, cmp.Ignore())); d != "" {
 		t.Errorf("generated file differs from the defaults (-want +got)\n%s", d)

@@ -67,6 +67,29 @@ oauth:
   # Serve the OAuth 2.0 API. When false, auth_metadata answers 404 M_UNRECOGNIZED.
   enabled: true
 
+registration:
+  # Dynamic client registration (RFC 7591), which Matrix clients use before every login:
+  # "open" or "closed" (only the static clients below can log in).
+  dynamic: open
+  # When not empty, only clients whose client_uri host is one of these (or a subdomain of
+  # one) may register, e.g. ["element.io", "example.com"].
+  allowed_client_uri_hosts: []
+  # A registration that never started a session is deleted after this long.
+  unused_client_max_age: 24h
+  # Registrations per client IP address: a burst, then per_second on average.
+  rate_limit:
+    burst: 10
+    per_second: 0.2
+
+# Static clients, e.g. a bot or an admin tool. The secret is never printed by mxauth.
+clients: []
+#  - client_id: "my-bot"
+#    client_secret_file: "/etc/mxauth/my-bot.secret"   # or client_secret: "..."
+#    token_endpoint_auth_method: client_secret_basic    # or client_secret_post, none
+#    grant_types: ["authorization_code", "refresh_token"]
+#    redirect_uris: ["https://bot.example.com/callback"]
+#    client_name: "My bot"
+
 metrics:
   # Serve Prometheus metrics at /metrics.
   enabled: true

@@ -34,6 +34,8 @@ func (c *Config) Validate() Problems {
 		v.add("data_dir", "must not be empty")
 	}
 	v.secrets(c)
+	v.registration(c.Registration)
+	v.staticClients(c.Clients)
 	if c.Metrics.Listen != "" {
 		if err := checkListenAddr(c.Metrics.Listen); err != nil {
 			v.add("metrics.listen", "%v", err)
@@ -68,14 +70,23 @@ type validator struct {
 }
 
 func (v *validator) add(key, format string, args ...any) {
-	line := v.lines[key]
-	if line == 0 {
-		// A list item's problem points at the list key when the item has no line of its own.
-		if i := strings.IndexByte(key, '['); i > 0 {
-			line = v.lines[key[:i]]
+	v.problems = append(v.problems, Problem{Key: key, Line: v.lineOf(key), Message: fmt.Sprintf(format, args...)})
+}
+
+// lineOf finds the line of key, or of its nearest parent that is in the file: a problem
+// with a missing key ("clients[0].client_secret") points at the item that lacks it.
+func (v *validator) lineOf(key string) int {
+	for key != "" {
+		if line, ok := v.lines[key]; ok {
+			return line
 		}
+		i := strings.LastIndexAny(key, ".[")
+		if i <= 0 {
+			return 0
+		}
+		key = key[:i]
 	}
-	v.problems = append(v.problems, Problem{Key: key, Line: line, Message: fmt.Sprintf(format, args...)})
+	return 0
 }
 
 func (v *validator) positive(key string, n int64) {

@@ -67,4 +67,7 @@ type Client struct {
 	// de-duplicated when their metadata is identical"). Empty for static clients.
 	MetadataDigest string
 	CreatedAt      time.Time
+	// FirstUsedAt is when the first session with this client started; zero if none has.
+	// An unused dynamic registration may be cleaned up; a used one is kept.
+	FirstUsedAt time.Time
 }

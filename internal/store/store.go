@@ -23,6 +23,8 @@ var (
 type Store interface {
 	// Keys is the signing-key aggregate.
 	Keys() KeyStore
+	// Clients is the OAuth client aggregate.
+	Clients() ClientStore
 
 	// Migrate applies every embedded migration that the database lacks. It holds a
 	// database-wide lock while it runs, so replicas that start together apply each
