@@ -70,6 +70,9 @@ type Error struct {
 	Status int
 	// Cause is the internal error behind this one, logged by the server and never sent.
 	Cause error
+	// RetryAfter, when positive, is sent as the Retry-After header in seconds (RFC 9110
+	// §10.2.3), e.g. with a 429 or a 503.
+	RetryAfter int
 }
 
 // NewError returns an Error with the given code and description.
@@ -211,6 +214,13 @@ func (e *Error) WithCause(cause error) *Error {
 func (e *Error) WithStatus(status int) *Error {
 	c := *e
 	c.Status = status
+	return &c
+}
+
+// WithRetryAfter returns a copy of e that tells the client to wait seconds before retrying.
+func (e *Error) WithRetryAfter(seconds int) *Error {
+	c := *e
+	c.RetryAfter = seconds
 	return &c
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/mxauth/mxauth/internal/oauth2"
 )
@@ -76,6 +77,9 @@ func writeOAuthError(w http.ResponseWriter, oe *oauth2.Error) {
 	h["Cache-Control"] = noStore
 	if status == http.StatusUnauthorized {
 		h["Www-Authenticate"] = basicChallenge
+	}
+	if oe.RetryAfter > 0 {
+		h["Retry-After"] = []string{strconv.Itoa(oe.RetryAfter)}
 	}
 	writeJSONBody(w, status, body)
 }
