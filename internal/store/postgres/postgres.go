@@ -71,6 +71,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Keys returns the signing-key store.
 func (s *Store) Keys() store.KeyStore { return keyStore{s} }
 
+// Clients returns the OAuth client store.
+func (s *Store) Clients() store.ClientStore { return clientStore{s} }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {

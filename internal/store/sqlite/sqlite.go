@@ -206,6 +206,9 @@ func openPool(dsn string, conns int) (*sql.DB, error) {
 // Keys returns the signing-key store.
 func (s *Store) Keys() store.KeyStore { return keyStore{s} }
 
+// Clients returns the OAuth client store.
+func (s *Store) Clients() store.ClientStore { return clientStore{s} }
+
 // Ping checks that both pools answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.writer.PingContext(ctx); err != nil {

@@ -14,6 +14,7 @@ type OpenFunc func(t *testing.T) store.Store
 func Run(t *testing.T, open OpenFunc) {
 	t.Run("Schema", func(t *testing.T) { testSchema(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Clients", func(t *testing.T) { testClients(t, open) })
 }
 
 // testCase is one conformance check; it gets a store of its own.
