@@ -16,7 +16,10 @@ type ClientStore interface {
 	// CreateDynamic stores a dynamically registered client. When c.MetadataDigest is not
 	// empty and a dynamic client with that digest already exists, nothing is written and the
 	// existing client is returned with created=false: identical public registrations share
-	// one client_id. Concurrent calls with one digest all return the same client.
+	// one client_id. Concurrent calls with one digest all return the same client. Either way
+	// the client's registration time becomes c.CreatedAt (if later), which postpones its
+	// cleanup by DeleteUnusedDynamic: a client_id just handed out is not deleted under the
+	// client that received it.
 	// A confidential client (SecretHash set) must be stored with an empty digest; it is
 	// always new.
 	CreateDynamic(ctx context.Context, c model.Client) (stored model.Client, created bool, err error)
@@ -34,8 +37,8 @@ type ClientStore interface {
 	// FirstUsedAt; later calls keep it). ErrNotFound if the client does not exist.
 	MarkUsed(ctx context.Context, id string, t time.Time) error
 
-	// DeleteUnusedDynamic deletes at most limit dynamic clients that were created before
-	// cutoff and never used (no session ever started with them), and returns how many it
+	// DeleteUnusedDynamic deletes at most limit dynamic clients that were last registered
+	// (created, or handed out again by CreateDynamic) before cutoff and never used (no session ever started with them), and returns how many it
 	// deleted. A client that has been used is never deleted by it (Matrix CS API: "The server
 	// MUST NOT delete client registrations that have an active session").
 	DeleteUnusedDynamic(ctx context.Context, cutoff time.Time, limit int) (int, error)

@@ -66,9 +66,11 @@ func (cs clientStore) insertDynamic(ctx context.Context, rec store.ClientRecord)
 	// The conflict target names the partial unique index (its WHERE must imply the index's),
 	// so only a taken digest becomes "do nothing"; a taken ID still violates the primary key
 	// and becomes store.ErrConflict.
-	batch.Queue(`INSERT INTO oauth_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	// A repeated identical registration refreshes registered_at, so that the unused-client
+	// cleanup never deletes a client_id that was just handed out again.
+	batch.Queue(`INSERT INTO oauth_clients (`+clientColumns+`, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6)
 		ON CONFLICT (metadata_digest) WHERE origin = 'dynamic' AND metadata_digest IS NOT NULL
-		DO NOTHING`,
+		DO UPDATE SET registered_at = GREATEST(oauth_clients.registered_at, excluded.registered_at)`,
 		c.ID, string(c.Origin), rec.Metadata, nullBytes(c.SecretHash),
 		nullString(c.MetadataDigest), toDB(c.CreatedAt), nullTime(c.FirstUsedAt))
 	if c.MetadataDigest != "" {
@@ -80,7 +82,7 @@ func (cs clientStore) insertDynamic(ctx context.Context, rec store.ClientRecord)
 
 	results := cs.s.pool.SendBatch(ctx, batch)
 	var holder model.Client
-	tag, err := results.Exec()
+	_, err := results.Exec()
 	if err == nil {
 		holder, err = scanClient(results.QueryRow())
 	}
@@ -91,7 +93,7 @@ func (cs clientStore) insertDynamic(ctx context.Context, rec store.ClientRecord)
 	if err != nil {
 		return model.Client{}, false, err
 	}
-	return holder, tag.RowsAffected() == 1, nil
+	return holder, holder.ID == c.ID, nil
 }
 
 // SyncStatic upserts every static client and deletes the others in one transaction.
@@ -109,8 +111,8 @@ func (cs clientStore) SyncStatic(ctx context.Context, clients []model.Client) er
 			// UPDATE's WHERE makes a dynamic client with this ID a no-op (0 rows), not an
 			// overwrite.
 			tag, err := tx.Exec(ctx,
-				`INSERT INTO oauth_clients (id, origin, metadata, secret_hash, created_at)
-				 VALUES ($1, 'static', $2, $3, $4)
+				`INSERT INTO oauth_clients (id, origin, metadata, secret_hash, created_at, registered_at)
+				 VALUES ($1, 'static', $2, $3, $4, $4)
 				 ON CONFLICT (id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash
 				 WHERE oauth_clients.origin = 'static'`,
 				c.ID, rec.Metadata, nullBytes(c.SecretHash), toDB(c.CreatedAt))
@@ -184,9 +186,9 @@ func (cs clientStore) DeleteUnusedDynamic(ctx context.Context, cutoff time.Time,
 	tag, err := cs.s.pool.Exec(ctx,
 		`DELETE FROM oauth_clients
 		 WHERE id IN (SELECT id FROM oauth_clients
-		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND created_at < $1
-		              ORDER BY created_at LIMIT $2)
-		   AND origin = 'dynamic' AND first_used_at IS NULL`,
+		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1
+		              ORDER BY registered_at LIMIT $2)
+		   AND origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1`,
 		toDB(cutoff), limit)
 	if err != nil {
 		return 0, mapError(op, err)

@@ -49,16 +49,14 @@ func (cs clientStore) CreateDynamic(ctx context.Context, c model.Client) (model.
 	// The conflict target names the partial unique index (its WHERE must imply the index's),
 	// so only a taken digest becomes "do nothing"; a taken ID still violates the primary key
 	// and becomes store.ErrConflict.
-	res, err := tx.ExecContext(ctx,
-		`INSERT INTO oauth_clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	// A repeated identical registration refreshes registered_at, so that the unused-client
+	// cleanup never deletes a client_id that was just handed out again.
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO oauth_clients (`+clientColumns+`, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (metadata_digest) WHERE origin = 'dynamic' AND metadata_digest IS NOT NULL
-		 DO NOTHING`,
+		 DO UPDATE SET registered_at = max(registered_at, excluded.registered_at)`,
 		c.ID, string(c.Origin), string(rec.Metadata), nullBytes(c.SecretHash),
-		nullString(c.MetadataDigest), c.CreatedAt.UnixMilli(), nullMillis(c.FirstUsedAt))
-	if err != nil {
-		return model.Client{}, false, mapError(op, err)
-	}
-	inserted, err := res.RowsAffected()
+		nullString(c.MetadataDigest), c.CreatedAt.UnixMilli(), nullMillis(c.FirstUsedAt), c.CreatedAt.UnixMilli())
 	if err != nil {
 		return model.Client{}, false, mapError(op, err)
 	}
@@ -75,7 +73,7 @@ func (cs clientStore) CreateDynamic(ctx context.Context, c model.Client) (model.
 	if err := tx.Commit(); err != nil {
 		return model.Client{}, false, mapError(op, err)
 	}
-	return holder, inserted == 1, nil
+	return holder, holder.ID == c.ID, nil
 }
 
 // SyncStatic upserts every static client and deletes the others in one IMMEDIATE
@@ -98,11 +96,11 @@ func (cs clientStore) SyncStatic(ctx context.Context, clients []model.Client) er
 		// An existing static client keeps its created_at and first_used_at. The DO UPDATE's
 		// WHERE makes a dynamic client with this ID a no-op (0 rows), not an overwrite.
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO oauth_clients (id, origin, metadata, secret_hash, created_at)
-			 VALUES (?, 'static', ?, ?, ?)
+			`INSERT INTO oauth_clients (id, origin, metadata, secret_hash, created_at, registered_at)
+			 VALUES (?, 'static', ?, ?, ?, ?)
 			 ON CONFLICT (id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash
 			 WHERE oauth_clients.origin = 'static'`,
-			c.ID, string(rec.Metadata), nullBytes(c.SecretHash), c.CreatedAt.UnixMilli())
+			c.ID, string(rec.Metadata), nullBytes(c.SecretHash), c.CreatedAt.UnixMilli(), c.CreatedAt.UnixMilli())
 		if err != nil {
 			return mapError(op, err)
 		}
@@ -188,8 +186,8 @@ func (cs clientStore) DeleteUnusedDynamic(ctx context.Context, cutoff time.Time,
 	res, err := cs.s.writer.ExecContext(ctx,
 		`DELETE FROM oauth_clients
 		 WHERE id IN (SELECT id FROM oauth_clients
-		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND created_at < ?
-		              ORDER BY created_at LIMIT ?)`,
+		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND registered_at < ?
+		              ORDER BY registered_at LIMIT ?)`,
 		cutoff.UnixMilli(), limit)
 	if err != nil {
 		return 0, mapError(op, err)

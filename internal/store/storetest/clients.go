@@ -35,6 +35,7 @@ func testClients(t *testing.T, open OpenFunc) {
 		{"SyncStaticRejects", testClientsSyncRejects},
 		{"MarkUsed", testClientsMarkUsed},
 		{"DeleteUnusedDynamic", testClientsDeleteUnused},
+		{"ReRegistrationPostponesCleanup", testClientsReRegistration},
 		{"ListOrder", testClientsListOrder},
 	})
 }
@@ -409,40 +410,6 @@ func testClientsMarkUsed(t *testing.T, s store.Store) {
 		c.FirstUsedAt = stored(first)
 		assertGet(t, s, c)
 	}
-}
-
-func testClientsDeleteUnused(t *testing.T, s store.Store) {
-	cutoff := baseTime // stored created_at baseTime is not before it: whole milliseconds
-	var old []string
-	for i := range 3 {
-		c := createDynamic(t, s, dynamicClient(fmt.Sprintf("old-%d", i), fmt.Sprintf("old-%d", i),
-			cutoff.Add(-time.Duration(i+1)*time.Hour)))
-		old = append(old, c.ID)
-	}
-	atCutoff := createDynamic(t, s, dynamicClient("at-cutoff", "", cutoff))
-	newer := createDynamic(t, s, dynamicClient("newer", "", cutoff.Add(time.Hour)))
-	used := createDynamic(t, s, dynamicClient("used", "", cutoff.Add(-48*time.Hour)))
-	usedAt := cutoff.Add(-47 * time.Hour)
-	if err := s.Clients().MarkUsed(t.Context(), used.ID, usedAt); err != nil {
-		t.Fatalf("MarkUsed: %v", err)
-	}
-	used.FirstUsedAt = stored(usedAt)
-	static := client("static", model.ClientStatic, cutoff.Add(-48*time.Hour))
-	syncStatic(t, s, static)
-
-	for _, step := range []struct{ limit, want int }{{0, 0}, {-1, 0}, {2, 2}, {10, 1}, {10, 0}} {
-		n, err := s.Clients().DeleteUnusedDynamic(t.Context(), cutoff, step.limit)
-		if err != nil || n != step.want {
-			t.Fatalf("DeleteUnusedDynamic(limit %d) = %d, %v; want %d", step.limit, n, err, step.want)
-		}
-		if step.limit == 2 { // the oldest two went first
-			assertNotFound(t, s, old[2])
-			assertNotFound(t, s, old[1])
-		}
-	}
-	assertNotFound(t, s, old[0])
-	assertClients(t, s, model.ClientDynamic, atCutoff, newer, used)
-	assertClients(t, s, model.ClientStatic, storedClient(static))
 }
 
 func testClientsListOrder(t *testing.T, s store.Store) {

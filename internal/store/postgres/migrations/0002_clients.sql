@@ -14,6 +14,7 @@ CREATE TABLE oauth_clients (
     secret_hash     BYTEA,        -- NULL for a public client
     metadata_digest TEXT,         -- NULL unless deduplicated
     created_at      TIMESTAMPTZ NOT NULL,
+    registered_at   TIMESTAMPTZ NOT NULL, -- the last identical registration
     first_used_at   TIMESTAMPTZ,  -- NULL until the first session
     CHECK (secret_hash IS NULL OR metadata_digest IS NULL),
     CHECK (origin = 'dynamic' OR metadata_digest IS NULL)
@@ -24,5 +25,5 @@ CREATE UNIQUE INDEX oauth_clients_dynamic_digest ON oauth_clients (metadata_dige
     WHERE origin = 'dynamic' AND metadata_digest IS NOT NULL;
 
 -- ClientStore.DeleteUnusedDynamic: origin = 'dynamic' AND first_used_at IS NULL AND
--- created_at < cutoff is one range of this index.
-CREATE INDEX oauth_clients_unused ON oauth_clients (origin, first_used_at, created_at);
+-- registered_at < cutoff is one range of this index.
+CREATE INDEX oauth_clients_unused ON oauth_clients (origin, first_used_at, registered_at);

@@ -11,6 +11,7 @@ CREATE TABLE oauth_clients (
     secret_hash     BLOB,             -- NULL for a public client
     metadata_digest TEXT,             -- NULL unless deduplicated
     created_at      INTEGER NOT NULL, -- Unix milliseconds, UTC
+    registered_at   INTEGER NOT NULL, -- the last identical registration; Unix milliseconds, UTC
     first_used_at   INTEGER,          -- Unix milliseconds, UTC; NULL until the first session
     CHECK (secret_hash IS NULL OR metadata_digest IS NULL),
     CHECK (origin = 'dynamic' OR metadata_digest IS NULL)
@@ -21,5 +22,5 @@ CREATE UNIQUE INDEX oauth_clients_dynamic_digest ON oauth_clients (metadata_dige
     WHERE origin = 'dynamic' AND metadata_digest IS NOT NULL;
 
 -- ClientStore.DeleteUnusedDynamic: origin = 'dynamic' AND first_used_at IS NULL AND
--- created_at < cutoff is one range of this index.
-CREATE INDEX oauth_clients_unused ON oauth_clients (origin, first_used_at, created_at);
+-- registered_at < cutoff is one range of this index.
+CREATE INDEX oauth_clients_unused ON oauth_clients (origin, first_used_at, registered_at);
