@@ -67,7 +67,8 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	flags.register(root, true)
-	root.AddCommand(newServeCommand(stderr), newMigrateCommand(stdout, stderr), newConfigCommand(stdout), newVersionCommand(stdout))
+	root.AddCommand(newServeCommand(stderr), newMigrateCommand(stdout, stderr), newConfigCommand(stdout),
+		newClientCommand(stdout), newVersionCommand(stdout))
 	return root
 }
 

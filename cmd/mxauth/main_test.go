@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mxauth/mxauth/internal/app"
 	"github.com/mxauth/mxauth/internal/config"
 )
 
@@ -127,5 +129,43 @@ func TestVersion(t *testing.T) {
 	out, _, code := run(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "mxauth ") {
 		t.Errorf("exit %d: %q", code, out)
+	}
+}
+
+func TestClientCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mxauth.yaml")
+	cfg := "data_dir: " + dir + "\nclients:\n  - client_id: bot\n    client_secret: hunter2-secret\n    client_name: Bot\n    redirect_uris: [\"https://bot.example/cb\"]\n"
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The server syncs static clients at start; the commands read what it stored.
+	loaded, err := config.Load(file, nil, config.Overrides{Listen: []string{"127.0.0.1:0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(t.Context(), app.Options{Config: loaded, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	out, stderr, code := run(t, "client", "list", "--config", file)
+	if code != 0 || !strings.Contains(out, "bot") || !strings.Contains(out, "static") || !strings.Contains(out, "client_secret_basic") {
+		t.Errorf("list: exit %d\n%s%s", code, out, stderr)
+	}
+	out, _, code = run(t, "client", "show", "bot", "--config", file)
+	if code != 0 || !strings.Contains(out, "redirect_uri:") || !strings.Contains(out, "https://bot.example/cb") || !strings.Contains(out, "never shown") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Error("the secret was printed")
+	}
+	if _, stderr, code := run(t, "client", "show", "nobody", "--config", file); code != 1 || !strings.Contains(stderr, `no client "nobody"`) {
+		t.Errorf("show unknown: exit %d %s", code, stderr)
+	}
+	if _, _, code := run(t, "client", "list", "--origin", "weird", "--config", file); code != 2 {
+		t.Errorf("bad --origin: exit %d", code)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/mxauth/mxauth/internal/keys"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/web/oauth"
+	"github.com/mxauth/mxauth/internal/worker"
 )
 
 // Options are what the command line hands to the app.
@@ -40,6 +41,9 @@ type App struct {
 	metrics   http.Handler
 	listeners []net.Listener
 	started   time.Time
+	clock     clock.Clock
+	rand      io.Reader
+	jobs      []worker.Job
 }
 
 // New prepares a server: it binds the listeners (unless none are configured, as in tests that
@@ -53,7 +57,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		opts.Rand = rand.Reader
 	}
 	cfg := opts.Config
-	a := &App{cfg: cfg, log: opts.Logger, started: time.Now()}
+	a := &App{cfg: cfg, log: opts.Logger, started: time.Now(), clock: opts.Clock, rand: opts.Rand}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -90,6 +94,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		}
 		return nil, fmt.Errorf("loading signing keys: %w", err)
 	}
+	if err = syncStaticClients(ctx, a.store.Clients(), cfg.Clients, opts.Clock); err != nil {
+		return nil, err
+	}
+	a.jobs = []worker.Job{
+		worker.UnusedClientCleanup(a.store.Clients(), opts.Clock, cfg.Registration.UnusedClientMaxAge, a.log),
+	}
 	reg := newRegistry(a.store, opts.Version)
 	a.metrics = metricsHandler(reg)
 	if a.handler, err = a.routes(reg); err != nil {
@@ -122,6 +132,16 @@ func (a *App) Serve(ctx context.Context) error {
 	for _, l := range a.listeners {
 		serve(l, a.handler)
 	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		worker.Run(jobsCtx, a.log, a.jobs)
+		close(jobsDone)
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 	if a.cfg.Metrics.Enabled && a.cfg.Metrics.Listen != "" {
 		l, err := listen(a.cfg.Metrics.Listen)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/keys"
+	"github.com/mxauth/mxauth/internal/policy"
+	"github.com/mxauth/mxauth/internal/ratelimit"
 	"github.com/mxauth/mxauth/internal/web"
 	"github.com/mxauth/mxauth/internal/web/oauth"
 )
@@ -33,6 +35,7 @@ func (a *App) routes(reg *prometheus.Registry) (http.Handler, error) {
 		if err := oauth.MountJWKS(mux, iss, md, a.keys.JWKS()); err != nil {
 			return nil, err
 		}
+		oauth.MountRegistration(mux, iss, md, a.registrationOptions())
 		if err := oauth.MountDiscovery(mux, md); err != nil {
 			return nil, err
 		}
@@ -97,4 +100,20 @@ func configuredKeys(list []config.Key) ([]keys.ConfiguredKey, error) {
 		out = append(out, keys.ConfiguredKey{KID: k.KID, PEM: pem})
 	}
 	return out, nil
+}
+
+func (a *App) registrationOptions() oauth.RegistrationOptions {
+	r := a.cfg.Registration
+	return oauth.RegistrationOptions{
+		Clients: a.store.Clients(),
+		Policy: policy.RegistrationOptions{
+			SigningAlgs:           a.keys.Algs(),
+			AllowedClientURIHosts: r.AllowedClientURIHosts,
+		},
+		Open:    r.Dynamic == "open",
+		Limiter: ratelimit.New(r.RateLimit.Burst, r.RateLimit.PerSecond, a.clock),
+		Clock:   a.clock,
+		Rand:    a.rand,
+		Logger:  a.log,
+	}
 }
