@@ -77,6 +77,8 @@ func (r Registry) Names() []string {
 // package variable, so that a scenario's setup state never outlives one run.
 func DefaultRegistry() Registry {
 	return Registry{
-		"metadata": Metadata{},
+		"metadata":        Metadata{},
+		"register":        Register{},
+		"register-unique": Register{Unique: true},
 	}
 }
