@@ -5,6 +5,7 @@
 // Usage:
 //
 //	mxauth-bench [flags] SCENARIO
+//	mxauth-bench startup -bin PATH [-runs N]
 //
 // Exit status: 0 after a report (also after Ctrl-C), 1 when the server is unreachable or the
 // scenario's setup fails, 2 for bad flags or an unknown scenario. The logic lives in
@@ -56,6 +57,9 @@ var errUsage = errors.New("usage error")
 
 // run is main without the process: it returns the exit code, so tests can drive it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "startup" {
+		return runStartup(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := parseArgs(args, bench.DefaultRegistry(), stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -141,4 +145,33 @@ func describe(registry bench.Registry) string {
 		fmt.Fprintf(&b, "  %-12s %s\n", name, registry[name].Description())
 	}
 	return b.String()
+}
+
+// runStartup measures cold starts of a server binary: time to ready and idle memory.
+func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mxauth-bench startup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bin := fs.String("bin", "", "the mxauth binary to start (required)")
+	runs := fs.Int("runs", 10, "number of cold starts")
+	idle := fs.Duration("idle", time.Second, "idle time before reading the RSS")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadArgument
+	}
+	if *bin == "" || *runs < 1 || fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: mxauth-bench startup -bin PATH [-runs N] [-idle D]")
+		return exitBadArgument
+	}
+	rs, err := bench.MeasureStartup(ctx, bench.StartupOptions{Binary: *bin, Runs: *runs, Idle: *idle})
+	if err != nil {
+		fmt.Fprintf(stderr, "mxauth-bench: %v\n", err)
+		return exitRunFailed
+	}
+	if err := bench.WriteStartupReport(stdout, rs); err != nil {
+		fmt.Fprintf(stderr, "mxauth-bench: %v\n", err)
+		return exitRunFailed
+	}
+	return exitOK
 }
