@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/mxauth/mxauth/internal/app"
 	"github.com/mxauth/mxauth/internal/config"
+	"github.com/mxauth/mxauth/internal/store/postgres/pgtest"
 )
 
 // Server is one running app.
@@ -54,4 +56,44 @@ func Start(t testing.TB, edit func(*config.Config)) *Server {
 		a.Close()
 	})
 	return &Server{URL: ts.URL, App: a, Config: cfg, Client: ts.Client()}
+}
+
+// Backend names a storage backend the end-to-end tests run on.
+type Backend struct {
+	Name string
+	// Start is Start with the database on this backend; a second call in one test reuses the
+	// same database, as a restart would.
+	Start func(t testing.TB, edit func(*config.Config)) *Server
+}
+
+// Backends returns SQLite and PostgreSQL. The PostgreSQL one skips its test, saying why, when
+// MXAUTH_TEST_POSTGRES_DSN is not set (.ci/run always sets it).
+func Backends() []Backend {
+	return []Backend{
+		{Name: "sqlite", Start: Start},
+		{Name: "postgres", Start: startPostgres},
+	}
+}
+
+// postgresDSNs keeps one fresh schema per test, so a restart in the same test finds its data.
+var postgresDSNs sync.Map // testing.TB -> string
+
+// testSecret is the encryption secret of PostgreSQL test servers (config requires one there).
+const testSecret = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+func startPostgres(t testing.TB, edit func(*config.Config)) *Server {
+	t.Helper()
+	dsn, ok := postgresDSNs.Load(t)
+	if !ok {
+		dsn = pgtest.FreshSchema(t)
+		postgresDSNs.Store(t, dsn)
+		t.Cleanup(func() { postgresDSNs.Delete(t) })
+	}
+	return Start(t, func(c *config.Config) {
+		if edit != nil {
+			edit(c)
+		}
+		c.Database.URL = dsn.(string) // after edit: this backend owns the database
+		c.Secrets.Encryption = testSecret
+	})
 }

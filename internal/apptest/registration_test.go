@@ -3,9 +3,13 @@ package apptest
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/model"
@@ -50,7 +54,15 @@ func register(t *testing.T, s *Server, contentType, body string) (*http.Response
 
 func TestRegisterElementWeb(t *testing.T) {
 	t.Parallel()
-	s := Start(t, nil)
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testRegisterElementWeb(t, b.Start(t, nil))
+		})
+	}
+}
+
+func testRegisterElementWeb(t *testing.T, s *Server) {
 	resp, out := register(t, s, "application/json", elementWebBody)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status %d: %v", resp.StatusCode, out)
@@ -93,7 +105,15 @@ func TestRegisterElementWeb(t *testing.T) {
 
 func TestRegisterConfidentialClient(t *testing.T) {
 	t.Parallel()
-	s := Start(t, nil)
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testRegisterConfidentialClient(t, b.Start(t, nil))
+		})
+	}
+}
+
+func testRegisterConfidentialClient(t *testing.T, s *Server) {
 	body := strings.Replace(elementWebBody, `"token_endpoint_auth_method": "none"`, `"token_endpoint_auth_method": "client_secret_basic"`, 1)
 	resp, out := register(t, s, "application/json", body)
 	if resp.StatusCode != http.StatusCreated {
@@ -221,14 +241,23 @@ func TestRegistrationOperatorControls(t *testing.T) {
 
 func TestStaticClientsSync(t *testing.T) {
 	t.Parallel()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testStaticClientsSync(t, b)
+		})
+	}
+}
+
+func testStaticClientsSync(t *testing.T, b Backend) {
 	dir := t.TempDir()
 	clients := []config.StaticClient{
 		{ClientID: "bot", ClientSecret: "bot-secret", GrantTypes: []string{"client_credentials"}, ClientName: "Bot"},
 		{ClientID: "cli", TokenEndpointAuthMethod: "none", RedirectURIs: []string{"http://127.0.0.1/cb"}},
 	}
-	s := Start(t, func(c *config.Config) {
+	s := b.Start(t, func(c *config.Config) {
 		c.DataDir = dir
-		c.Database.URL = ""
+		c.Database.URL = "sqlite:" + dir + "/mxauth.db"
 		c.Clients = clients
 	})
 	got, err := s.App.Store().Clients().List(t.Context(), model.ClientStatic)
@@ -245,13 +274,46 @@ func TestStaticClientsSync(t *testing.T) {
 	}
 	s.App.Close()
 	// A restart with one client removed removes it from the store.
-	s2 := Start(t, func(c *config.Config) {
+	s2 := b.Start(t, func(c *config.Config) {
 		c.DataDir = dir
-		c.Database.URL = ""
+		c.Database.URL = "sqlite:" + dir + "/mxauth.db"
 		c.Clients = clients[:1]
 	})
 	got, _ = s2.App.Store().Clients().List(t.Context(), model.ClientStatic)
 	if len(got) != 1 || got[0].ID != "bot" {
 		t.Errorf("after removing cli: %v", got)
+	}
+}
+
+// TestRegisterRealClientBodies registers what each client in CLIENTS.md sends (the bodies
+// are shared with the policy package's unit tests) through the real endpoint.
+func TestRegisterRealClientBodies(t *testing.T) {
+	t.Parallel()
+	s := Start(t, manyRegistrations)
+	for _, name := range []string{"element-web", "element-desktop", "element-x", "element-x-loopback", "js-sdk-41", "spec-example", "device-only"} {
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("..", "policy", "testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, out := register(t, s, "application/json", string(body))
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("%d %v", resp.StatusCode, out)
+			}
+			var sent map[string]any
+			if err := json.Unmarshal(body, &sent); err != nil {
+				t.Fatal(err)
+			}
+			// Every redirect URI the client asked for is registered (R19, R22–R28).
+			if d := cmp.Diff(sent["redirect_uris"], out["redirect_uris"]); d != "" && sent["redirect_uris"] != nil {
+				t.Errorf("redirect_uris (-sent +registered):\n%s", d)
+			}
+			// Unknown grant types are dropped, never an error (R21).
+			for _, g := range out["grant_types"].([]any) {
+				if g == "urn:ietf:params:oauth:grant-type:token-exchange" {
+					t.Error("an unsupported grant type was registered")
+				}
+			}
+		})
 	}
 }

@@ -1,86 +1,27 @@
 package postgres
 
 import (
-	"context"
-	"crypto/rand"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/store/migrate"
+	"github.com/mxauth/mxauth/internal/store/postgres/pgtest"
 	"github.com/mxauth/mxauth/internal/store/storetest"
 )
 
-// dsnEnv names the connection string of a PostgreSQL server the tests may create schemas
-// in. It is the only environment variable mxauth reads outside config, and only in tests.
-const dsnEnv = "MXAUTH_TEST_POSTGRES_DSN"
-
 var testClock = clock.NewFake(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 
-// serverDSN returns the test server's connection string, or skips the test.
-func serverDSN(t *testing.T) string {
-	t.Helper()
-	dsn := strings.TrimSpace(os.Getenv(dsnEnv))
-	if dsn == "" {
-		t.Skipf("%s is not set; set it to a PostgreSQL connection string "+
-			"(e.g. under pg_virtualenv) to run the PostgreSQL tests", dsnEnv)
-	}
-	return dsn
-}
-
-// freshSchema creates a uniquely named, empty schema, drops it when the test ends, and
-// returns a connection string whose search_path points at it. Each test gets its own
-// schema, so tests run in parallel against one server without seeing each other.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := serverDSN(t)
-	schema := "mxauth_test_" + strings.ToLower(rand.Text())
-	admin(t, dsn, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
-	t.Cleanup(func() { admin(t, dsn, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`) })
-	return withSearchPath(t, dsn, schema)
-}
-
-// admin runs one statement on its own connection to the server.
-func admin(t *testing.T, dsn, sql string) {
-	t.Helper()
-	// Not t.Context(): cleanups run after it is canceled.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to test server: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-// withSearchPath adds search_path as a runtime parameter; pgx sends unknown connection
-// string keys to the server as such.
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	t.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s is not a valid URL", dsnEnv)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema // key=value form
-}
+// Schemas and the server come from pgtest, shared with the end-to-end tests.
+var (
+	serverDSN   = pgtest.ServerDSN
+	freshSchema = pgtest.FreshSchema
+)
 
 func openStore(t *testing.T, dsn string, maxConns int32) *Store {
 	t.Helper()
