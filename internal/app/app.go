@@ -175,6 +175,7 @@ func (a *App) Serve(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	a.log.Info("stopped")
 	return serveErr
 }
 

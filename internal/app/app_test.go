@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +226,63 @@ func TestPathPrefix(t *testing.T) {
 		if tt.status == http.StatusOK && !strings.Contains(rec.Body.String(), `"jwks_uri":"https://example.test/auth/oauth2/keys.json"`) {
 			t.Errorf("%s: endpoints not under the prefix: %s", tt.path, rec.Body.String())
 		}
+	}
+}
+
+// TestShutdownLetsInFlightRequestsFinish sends half a registration request, ends Serve's
+// context, then sends the rest: the request must still be answered before Serve returns.
+func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	a, err := newApp(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := a.listeners[0].Addr().String()
+	st := a.Store()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+
+	body := `{"client_uri":"https://app.example.org/","redirect_uris":["https://app.example.org/cb"],"token_endpoint_auth_method":"none"}`
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := "POST /oauth2/registration HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned while a request was in flight: %v", err)
+	default:
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("in-flight request answered %d, want 201", resp.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after the last request finished")
+	}
+	if err := st.Ping(context.Background()); err == nil {
+		t.Error("the store is still open after Serve returned")
 	}
 }
