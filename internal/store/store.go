@@ -25,6 +25,13 @@ type Store interface {
 	Keys() KeyStore
 	// Clients is the OAuth client aggregate.
 	Clients() ClientStore
+	// Users and BrowserSessions are local accounts and their web sign-ins.
+	Users() UserStore
+	BrowserSessions() BrowserSessionStore
+	// Grants and Sessions are the authorization code flow and the OAuth sessions (devices)
+	// with their tokens.
+	Grants() GrantStore
+	Sessions() SessionStore
 
 	// Migrate applies every embedded migration that the database lacks. It holds a
 	// database-wide lock while it runs, so replicas that start together apply each
