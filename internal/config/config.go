@@ -9,9 +9,13 @@ type Config struct {
 	Database Database `yaml:"database"`
 	// DataDir holds what the server generates for itself: the SQLite database (by default)
 	// and the encryption secret when none is configured.
-	DataDir string  `yaml:"data_dir"`
-	Secrets Secrets `yaml:"secrets"`
-	OAuth   OAuth   `yaml:"oauth"`
+	DataDir   string    `yaml:"data_dir"`
+	Secrets   Secrets   `yaml:"secrets"`
+	OAuth     OAuth     `yaml:"oauth"`
+	Sessions  Sessions  `yaml:"sessions"`
+	Passwords Passwords `yaml:"passwords"`
+	// Matrix names the homeserver mxauth logs users in to.
+	Matrix Matrix `yaml:"matrix"`
 	// Registration governs dynamic client registration (RFC 7591).
 	Registration Registration `yaml:"registration"`
 	// Clients are static clients declared by the operator, synced into the store at start.
@@ -74,6 +78,36 @@ type Key struct {
 // as the Matrix spec asks of a homeserver that does not support the OAuth 2.0 API.
 type OAuth struct {
 	Enabled bool `yaml:"enabled"`
+	// AccessTokenTTL is how long an access token lives; the spec wants it short-lived.
+	AccessTokenTTL time.Duration `yaml:"access_token_ttl"`
+	// AuthorizationCodeTTL is how long a code may wait to be exchanged (RFC 6749 §4.1.2
+	// recommends at most 10 minutes).
+	AuthorizationCodeTTL time.Duration `yaml:"authorization_code_ttl"`
+	// LoginTTL is how long a user may take to sign in and consent once a client sent them.
+	LoginTTL time.Duration `yaml:"login_ttl"`
+}
+
+// Sessions configures the browser sessions of mxauth's own pages.
+type Sessions struct {
+	// BrowserTTL is how long a sign-in to mxauth's pages lasts.
+	BrowserTTL time.Duration `yaml:"browser_ttl"`
+}
+
+// Passwords configures password hashing.
+type Passwords struct {
+	// MaxConcurrent caps password hash computations running at once, so a login storm
+	// cannot starve other requests; 0 means the number of CPUs.
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// BcryptPepper is the pepper of bcrypt hashes imported from Synapse
+	// (password_config.pepper); BcryptPepperFile names a file holding it.
+	BcryptPepper     string `yaml:"bcrypt_pepper"`
+	BcryptPepperFile string `yaml:"bcrypt_pepper_file"`
+}
+
+// Matrix describes the homeserver.
+type Matrix struct {
+	// ServerName is the homeserver's server name, the domain of user IDs (@alice:ServerName).
+	ServerName string `yaml:"server_name"`
 }
 
 // Registration governs the dynamic client registration endpoint.
@@ -107,6 +141,8 @@ type StaticClient struct {
 	GrantTypes              []string `yaml:"grant_types"`
 	ClientName              string   `yaml:"client_name"`
 	ClientURI               string   `yaml:"client_uri"`
+	// Trusted clients skip the consent page (the operator vouches for them).
+	Trusted bool `yaml:"trusted"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -143,7 +179,14 @@ func Default() Config {
 		},
 		Database: Database{Migrate: true},
 		DataDir:  "./mxauth-data",
-		OAuth:    OAuth{Enabled: true},
+		OAuth: OAuth{
+			Enabled:              true,
+			AccessTokenTTL:       5 * time.Minute,
+			AuthorizationCodeTTL: 10 * time.Minute,
+			LoginTTL:             30 * time.Minute,
+		},
+		Sessions: Sessions{BrowserTTL: 7 * 24 * time.Hour},
+		Matrix:   Matrix{ServerName: "localhost"},
 		Registration: Registration{
 			Dynamic:            "open",
 			UnusedClientMaxAge: 24 * time.Hour,

@@ -148,6 +148,13 @@ func TestValidate(t *testing.T) {
 			`registration.unused_client_max_age (line 4): must be greater than zero`,
 			`registration.rate_limit.burst (line 6): must be at least 1`,
 			`registration.rate_limit.per_second (line 7): must be greater than zero`}},
+		{"oauth lifetimes", "oauth:\n  access_token_ttl: 0s\n  authorization_code_ttl: 1h\n", []string{
+			"oauth.access_token_ttl (line 2): must be greater than zero",
+			"oauth.authorization_code_ttl (line 3): must be at most 10m"}},
+		{"server names", "matrix:\n  server_name: \"bad name\"\n", []string{`matrix.server_name (line 2): "bad name" is not a Matrix server name`}},
+		{"server name with port and IPv6", "matrix:\n  server_name: \"[::1]:8448\"\n", nil},
+		{"server name bad port", "matrix:\n  server_name: \"example.com:99999\"\n", []string{`matrix.server_name (line 2):`}},
+		{"two peppers", "passwords:\n  bcrypt_pepper: a\n  bcrypt_pepper_file: /b\n", []string{"passwords.bcrypt_pepper (line 2): set either"}},
 		{"valid static clients", "clients:\n  - client_id: bot\n    client_secret: s3cret\n    grant_types: [client_credentials]\n  - client_id: cli\n    token_endpoint_auth_method: none\n    redirect_uris: [\"http://127.0.0.1/cb\"]\n", nil},
 		{"static client problems", "clients:\n  - client_id: bot\n  - client_id: bot\n    client_secret: x\n    client_secret_file: /y\n  - client_id: \"a b\"\n    token_endpoint_auth_method: none\n    client_secret: x\n    redirect_uris: [\"/rel\", \"https://x/#f\"]\n    grant_types: [password]\n  - client_id: \"\"\n    token_endpoint_auth_method: private_key_jwt\n", []string{
 			`clients[0].client_secret (line 2): a confidential client needs`,

@@ -66,6 +66,26 @@ secrets:
 oauth:
   # Serve the OAuth 2.0 API. When false, auth_metadata answers 404 M_UNRECOGNIZED.
   enabled: true
+  # How long access tokens live (clients refresh them).
+  access_token_ttl: 5m
+  # How long an authorization code may wait to be exchanged (at most 10m).
+  authorization_code_ttl: 10m
+  # How long a person may take to sign in and approve a login a client started.
+  login_ttl: 30m
+
+sessions:
+  # How long a sign-in to mxauth's own pages lasts.
+  browser_ttl: 168h
+
+passwords:
+  # Password hash computations allowed at once (0: the number of CPUs).
+  max_concurrent: 0
+  # The pepper of bcrypt hashes imported from Synapse (its password_config.pepper).
+  bcrypt_pepper: ""
+
+matrix:
+  # The homeserver's server name: user IDs are @user:server_name.
+  server_name: "localhost"
 
 registration:
   # Dynamic client registration (RFC 7591), which Matrix clients use before every login:
@@ -89,6 +109,7 @@ clients: []
 #    grant_types: ["authorization_code", "refresh_token"]
 #    redirect_uris: ["https://bot.example.com/callback"]
 #    client_name: "My bot"
+#    trusted: false          # true skips the consent page for this client
 
 metrics:
   # Serve Prometheus metrics at /metrics.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Validate checks the resolved configuration and returns every problem it finds, in the order
@@ -34,6 +35,20 @@ func (c *Config) Validate() Problems {
 		v.add("data_dir", "must not be empty")
 	}
 	v.secrets(c)
+	v.positive("oauth.access_token_ttl", int64(c.OAuth.AccessTokenTTL))
+	v.positive("oauth.authorization_code_ttl", int64(c.OAuth.AuthorizationCodeTTL))
+	if c.OAuth.AuthorizationCodeTTL > 10*time.Minute {
+		v.add("oauth.authorization_code_ttl", "must be at most 10m (RFC 6749 §4.1.2)")
+	}
+	v.positive("oauth.login_ttl", int64(c.OAuth.LoginTTL))
+	v.positive("sessions.browser_ttl", int64(c.Sessions.BrowserTTL))
+	v.notNegative("passwords.max_concurrent", int64(c.Passwords.MaxConcurrent))
+	if c.Passwords.BcryptPepper != "" && c.Passwords.BcryptPepperFile != "" {
+		v.add("passwords.bcrypt_pepper", "set either bcrypt_pepper or bcrypt_pepper_file, not both")
+	}
+	if !validServerName(c.Matrix.ServerName) {
+		v.add("matrix.server_name", "%q is not a Matrix server name (a host name or IP literal, optionally with :port)", c.Matrix.ServerName)
+	}
 	v.registration(c.Registration)
 	v.staticClients(c.Clients)
 	if c.Metrics.Listen != "" {
@@ -217,4 +232,29 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// validServerName checks the Matrix server name grammar (CS API appendix "Server name"):
+// a DNS name, an IPv4 literal or a bracketed IPv6 literal, with an optional port.
+func validServerName(s string) bool {
+	host, port := s, ""
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.HasSuffix(s, "]") {
+		host, port = s[:i], s[i+1:]
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || len(port) > 5 {
+			return false
+		}
+	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		return err == nil && a.Is6()
+	}
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
