@@ -75,7 +75,8 @@ func writeOAuthError(w http.ResponseWriter, oe *oauth2.Error) {
 	}
 	h := w.Header()
 	h["Cache-Control"] = noStore
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		// A handler that set its own challenge (Bearer, RFC 6750 §3) keeps it.
 		h["Www-Authenticate"] = basicChallenge
 	}
 	if oe.RetryAfter > 0 {

@@ -1,0 +1,138 @@
+package account
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/mxauth/mxauth/internal/store"
+	"github.com/mxauth/mxauth/internal/template"
+)
+
+// wrongCredentials is the one message for every failed sign-in: an unknown user, a wrong
+// password and a locked account look the same, so the form reveals nothing about accounts.
+const wrongCredentials = "Wrong username or password."
+
+// loginForm shows the sign-in page. Signed-in users go straight on, unless the page was asked
+// to sign in again (prompt=login sends reauth=1).
+func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	next := p.safeNext(q.Get("next"))
+	if q.Get("reauth") == "" {
+		if _, err := p.Browser.Lookup(r); err == nil && next != "" {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+	}
+	p.showLogin(w, r, http.StatusOK, next, q.Get("username"), "")
+}
+
+func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, status int, next, username, msg string) {
+	csrf, err := p.Browser.CSRFToken(w, r)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, r, status, template.LoginPage{
+		Layout: p.Layout, Action: p.local(PathLogin), CSRFToken: csrf, Next: next,
+		Username: username, Error: msg,
+	})
+}
+
+// login checks the credentials and starts a browser session.
+func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	if !p.Browser.CheckCSRF(r) {
+		p.badCSRF(w, r)
+		return
+	}
+	next := p.safeNext(r.PostForm.Get("next"))
+	typed := r.PostForm.Get("username")
+	username := p.localpart(typed)
+	pw := r.PostForm.Get("password")
+	ctx := r.Context()
+	if username == "" || pw == "" {
+		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+		return
+	}
+	u, err := p.Store.Users().GetByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.PasswordHash == "") {
+		// Spend the time a real check takes, so timing does not reveal which users exist.
+		if err := p.Passwords.DummyVerify(ctx, pw); err != nil {
+			p.serverError(w, r, err)
+			return
+		}
+		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+		return
+	}
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	ok, rehash, err := p.Passwords.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	if !ok || !u.CanSignIn() {
+		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+		return
+	}
+	if rehash {
+		// An older scheme (bcrypt from Synapse, weaker argon2 parameters): upgrade it now that
+		// the password is known.
+		if h, err := p.Passwords.Hash(ctx, pw); err == nil {
+			if err := p.Store.Users().SetPasswordHash(ctx, u.ID, h); err != nil {
+				p.Logger.Warn("upgrading a password hash", "user_id", u.ID, "err", err)
+			}
+		}
+	}
+	if err := p.Browser.End(w, r); err != nil {
+		p.Logger.Warn("ending the previous browser session", "err", err)
+	}
+	if _, err := p.Browser.Start(ctx, w, r, u); err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	if next == "" {
+		next = p.local(PathLogin) + "?signed_in=1"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// localpart accepts "alice", "Alice" or "@alice:server" for this server.
+func (p *Pages) localpart(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "@") {
+		local, server, ok := strings.Cut(s[1:], ":")
+		if !ok || server != p.ServerName {
+			return ""
+		}
+		s = local
+	}
+	return strings.ToLower(s)
+}
+
+// logout ends the browser session.
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	if !p.Browser.CheckCSRF(r) {
+		p.badCSRF(w, r)
+		return
+	}
+	if err := p.Browser.End(w, r); err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	next := p.safeNext(r.PostForm.Get("next"))
+	if next == "" {
+		next = p.local(PathLogin)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}

@@ -1,0 +1,106 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mxauth/mxauth/internal/clock"
+	"github.com/mxauth/mxauth/internal/keys"
+	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/oauth2"
+	"github.com/mxauth/mxauth/internal/store"
+	"github.com/mxauth/mxauth/internal/template"
+	"github.com/mxauth/mxauth/internal/token"
+	"github.com/mxauth/mxauth/internal/web"
+	"github.com/mxauth/mxauth/internal/web/session"
+)
+
+// Paths of the authorization code flow.
+const (
+	PathAuthorize = "/authorize"
+	PathToken     = "/oauth2/token"
+	PathUserinfo  = "/oauth2/userinfo"
+	// PathConsent is where /authorize sends the browser; {id} is the grant.
+	PathConsent = "/consent/"
+	// PathLogin is the sign-in page.
+	PathLogin = "/login"
+)
+
+// Flow is what the endpoints of the authorization code flow share.
+type Flow struct {
+	Issuer  Issuer
+	Store   store.Store
+	Keys    *keys.Set
+	Pages   *template.Renderer
+	Browser *session.Manager
+	Clock   clock.Clock
+	Rand    io.Reader
+	Logger  *slog.Logger
+	Layout  template.Layout
+	// TrustedClients are static clients that skip consent.
+	TrustedClients map[string]bool
+	AccessTokenTTL time.Duration
+	CodeTTL        time.Duration
+	LoginTTL       time.Duration
+}
+
+// errorPage shows a person an error that must not go back to the client: the client or the
+// redirect URI cannot be trusted (RFC 6749 §4.1.2.1), or there is no client to go back to.
+func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	page := template.ErrorPage{Layout: f.Layout, Title: title, Message: msg, RequestID: web.RequestID(r.Context()), Status: status}
+	if err := f.Pages.Render(w, status, page); err != nil {
+		f.Logger.Error("rendering the error page", "err", err, "request_id", web.RequestID(r.Context()))
+	}
+}
+
+// serverErrorPage logs err and shows a generic error page.
+func (f *Flow) serverErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, context.Canceled) {
+		web.Logger(r.Context()).Error("authorization flow failed", "err", err)
+	}
+	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
+		"The server could not complete this request. Please try again in a moment.")
+}
+
+// Fulfil issues the authorization code of a pending grant for the signed-in user and sends the
+// browser back to the client with it (RFC 6749 §4.1.2). The consent page calls it when the user
+// allows, and /authorize when a trusted client needs no consent.
+func (f *Flow) Fulfil(w http.ResponseWriter, r *http.Request, g model.AuthorizationGrant, cur session.Current) {
+	code, err := token.Generate(token.AuthorizationCode, f.Rand)
+	if err != nil {
+		f.serverErrorPage(w, r, err)
+		return
+	}
+	now := f.Clock.Now()
+	err = f.Store.Grants().Fulfil(r.Context(), g.ID, store.GrantFulfilment{
+		UserID: cur.User.ID, BrowserSessionID: cur.Session.ID, AuthTime: cur.Session.AuthenticatedAt,
+		CodeHash: token.Hash(code), FulfilledAt: now, ExpiresAt: now.Add(f.CodeTTL),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		f.errorPage(w, r, http.StatusConflict, "This sign-in request was already used",
+			"Go back to the application and start signing in again.")
+		return
+	}
+	if err != nil {
+		f.serverErrorPage(w, r, err)
+		return
+	}
+	redirectOf(g).sendCode(w, r, code)
+}
+
+// Deny records the user's refusal and tells the client (RFC 6749 §4.1.2.1 access_denied).
+func (f *Flow) Deny(w http.ResponseWriter, r *http.Request, g model.AuthorizationGrant) {
+	if err := f.Store.Grants().Deny(r.Context(), g.ID); err != nil && !errors.Is(err, store.ErrConflict) {
+		f.serverErrorPage(w, r, err)
+		return
+	}
+	redirectOf(g).sendError(w, r, oauth2.AccessDenied("The user denied the request."))
+}
+
+func redirectOf(g model.AuthorizationGrant) clientRedirect {
+	return clientRedirect{uri: g.RedirectURI, mode: g.ResponseMode, state: g.State}
+}
