@@ -15,6 +15,8 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Schema", func(t *testing.T) { testSchema(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Clients", func(t *testing.T) { testClients(t, open) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
+	t.Run("OAuth", func(t *testing.T) { testOAuth(t, open) })
 }
 
 // testCase is one conformance check; it gets a store of its own.

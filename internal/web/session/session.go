@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mxauth/mxauth/internal/clock"
@@ -146,9 +147,11 @@ func randomValue(rnd io.Reader) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
+// truncate makes a header value storable: valid UTF-8, no NUL, at most n bytes.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	for len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

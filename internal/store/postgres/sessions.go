@@ -1,0 +1,240 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/store"
+)
+
+// sessionStore implements store.SessionStore.
+type sessionStore struct{ s *Store }
+
+// Sessions returns the OAuth session store.
+func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
+
+const (
+	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
+	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
+	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
+	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at`
+	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+)
+
+// revokeTokensOf is the part of a WITH clause that revokes, at the time in parameter
+// timeParam, the tokens of the sessions that the query named sessions returns.
+func revokeTokensOf(sessions, timeParam string) string {
+	return `revoked_access AS (
+	     UPDATE oauth2_access_tokens SET revoked_at = ` + timeParam + `
+	     WHERE session_id IN (SELECT id FROM ` + sessions + `) AND revoked_at IS NULL),
+	 revoked_refresh AS (
+	     UPDATE oauth2_refresh_tokens SET revoked_at = ` + timeParam + `
+	     WHERE session_id IN (SELECT id FROM ` + sessions + `) AND revoked_at IS NULL)`
+}
+
+// StartFromGrant exchanges the grant and starts ns in one transaction.
+//
+// The guarded update comes first: it locks the grant's row, so a concurrent exchange of the
+// same code waits for this transaction and then, re-checking status = 'fulfilled' on the
+// committed row, changes nothing. Then the user's row is locked, which serialises the logins
+// of one user: without it, two logins on one device could each miss the other's new session
+// (each UPDATE reads a snapshot taken before the other committed), and the second would fail
+// on oauth2_sessions_active_device instead of ending the first. FOR NO KEY UPDATE does not
+// block the foreign key checks of other transactions (they take FOR KEY SHARE).
+func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
+	const op = "start session from grant"
+	if !validOAuthID(grantID) {
+		return nil, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	if err := checkNewSession(grantID, ns); err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	var ended []model.Session
+	err := pgx.BeginFunc(ctx, ss.s.pool, func(tx pgx.Tx) error {
+		// The guarded update spends the code (RFC 6749 §4.1.2: a code is used at most once).
+		var (
+			grantUser   *string
+			grantClient string
+		)
+		err := tx.QueryRow(ctx,
+			`UPDATE oauth2_authorization_grants SET status = 'exchanged', exchanged_at = $2, session_id = $3
+			 WHERE id = $1 AND status = 'fulfilled'
+			 RETURNING user_id, client_id`,
+			grantID, toDB(now), ns.Session.ID).Scan(&grantUser, &grantClient)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return grantNotMoved(ctx, tx, grantID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkSessionMatchesGrant(ns.Session, stringOrEmpty(grantUser), grantClient); err != nil {
+			return err
+		}
+		ended, err = endDeviceSessionsAndStart(ctx, tx, ns, now)
+		return err
+	})
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return ended, nil
+}
+
+// endDeviceSessionsAndStart locks the user, ends their active sessions on the new session's
+// device at now (revoking their tokens), and inserts the new session and its tokens, in one
+// round trip. It returns the ended sessions oldest first, nil if there were none.
+func endDeviceSessionsAndStart(ctx context.Context, tx pgx.Tx, ns store.NewSession, now time.Time) ([]model.Session, error) {
+	s, at, rt := ns.Session, ns.AccessToken, ns.RefreshToken
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE`, s.UserID)
+	batch.Queue(`WITH ended AS (
+	     UPDATE oauth2_sessions SET ended_at = $3
+	     WHERE user_id = $1 AND device_id = $2 AND ended_at IS NULL
+	     RETURNING `+sessionColumns+`),
+	 `+revokeTokensOf("ended", "$3")+`
+	 SELECT `+sessionColumns+` FROM ended ORDER BY created_at, id`,
+		s.UserID, s.DeviceID, toDB(now))
+	batch.Queue(`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
+		toDB(s.CreatedAt), nullTime(s.EndedAt))
+	batch.Queue(`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		at.ID, at.SessionID, at.Hash, toDB(at.CreatedAt), toDB(at.ExpiresAt), nullTime(at.RevokedAt))
+	batch.Queue(`INSERT INTO oauth2_refresh_tokens (`+refreshTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		rt.ID, rt.SessionID, rt.Hash, nullString(rt.AccessTokenID), toDB(rt.CreatedAt),
+		nullTime(rt.ConsumedAt), nullString(rt.NextID), nullTime(rt.RevokedAt))
+
+	results := tx.SendBatch(ctx, batch)
+	var ended []model.Session
+	_, err := results.Exec()
+	if err == nil {
+		ended, err = collectSessions(results.Query())
+	}
+	for range 3 {
+		if err == nil {
+			_, err = results.Exec()
+		}
+	}
+	// Close reports the batch's first error again; keep the first one seen.
+	if closeErr := results.Close(); err == nil {
+		err = closeErr
+	}
+	return ended, err
+}
+
+// Get returns the session with this ID, or store.ErrNotFound.
+func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error) {
+	const op = "get session"
+	if !validOAuthID(id) {
+		return model.Session{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var r sessionRow
+	err := ss.s.pool.QueryRow(ctx,
+		`SELECT `+sessionColumns+` FROM oauth2_sessions WHERE id = $1`, id).Scan(r.dest()...)
+	if err != nil {
+		return model.Session{}, mapError(op, err)
+	}
+	return r.session(), nil
+}
+
+// End ends the session at t unless it has ended already (coalesce keeps the first time) and
+// revokes its tokens that are not revoked yet, in one statement. The UPDATE locks the
+// session's row, so an End racing another End or a login on the device waits for it.
+func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
+	const op = "end session"
+	if !validOAuthID(id) {
+		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var found bool
+	err := ss.s.pool.QueryRow(ctx,
+		`WITH target AS (
+		     UPDATE oauth2_sessions SET ended_at = coalesce(ended_at, $2) WHERE id = $1 RETURNING id),
+		 `+revokeTokensOf("target", "$2")+`
+		 SELECT EXISTS (SELECT FROM target)`,
+		id, toDB(t)).Scan(&found)
+	if err != nil {
+		return mapError(op, err)
+	}
+	if !found {
+		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// ListActiveByUser returns the user's active sessions, newest first; sessions started in
+// the same millisecond are ordered by ID (byte order), descending, so the order is stable.
+func (ss sessionStore) ListActiveByUser(ctx context.Context, userID string) ([]model.Session, error) {
+	const op = "list active sessions"
+	if !validOAuthID(userID) {
+		return nil, nil // no user has such an ID
+	}
+	sessions, err := collectSessions(ss.s.pool.Query(ctx,
+		`SELECT `+sessionColumns+` FROM oauth2_sessions
+		 WHERE user_id = $1 AND ended_at IS NULL
+		 ORDER BY created_at DESC, id DESC`, userID))
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return sessions, nil
+}
+
+// AccessTokenByHash is the introspection hot path: one probe of the UNIQUE hash index
+// joined to the session's primary key, in one round trip.
+func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (model.AccessToken, model.Session, error) {
+	const op = "get access token"
+	if len(hash) == 0 {
+		return model.AccessToken{}, model.Session{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var (
+		t accessTokenRow
+		s sessionRow
+	)
+	err := ss.s.pool.QueryRow(ctx,
+		`SELECT t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, `+joinedSessionColumns+`
+		 FROM oauth2_access_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
+		 WHERE t.hash = $1`, hash).Scan(append(t.dest(), s.dest()...)...)
+	if err != nil {
+		return model.AccessToken{}, model.Session{}, mapError(op, err)
+	}
+	return t.token(), s.session(), nil
+}
+
+// RefreshTokenByHash is AccessTokenByHash for refresh tokens.
+func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error) {
+	const op = "get refresh token"
+	if len(hash) == 0 {
+		return model.RefreshToken{}, model.Session{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var (
+		t refreshTokenRow
+		s sessionRow
+	)
+	err := ss.s.pool.QueryRow(ctx,
+		`SELECT t.id, t.session_id, t.hash, t.access_token_id, t.created_at, t.consumed_at,
+		        t.next_id, t.revoked_at, `+joinedSessionColumns+`
+		 FROM oauth2_refresh_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
+		 WHERE t.hash = $1`, hash).Scan(append(t.dest(), s.dest()...)...)
+	if err != nil {
+		return model.RefreshToken{}, model.Session{}, mapError(op, err)
+	}
+	return t.token(), s.session(), nil
+}
+
+// collectSessions reads every row of a sessionColumns query; no rows is a nil slice, as in
+// the SQLite backend.
+func collectSessions(rows pgx.Rows, err error) ([]model.Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows([]model.Session(nil), rows, func(row pgx.CollectableRow) (model.Session, error) {
+		var r sessionRow
+		err := row.Scan(r.dest()...)
+		return r.session(), err
+	})
+}
+
+// Compile-time check that the aggregate implements its interface.
+var _ store.SessionStore = sessionStore{}

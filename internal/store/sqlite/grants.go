@@ -1,0 +1,214 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/store"
+)
+
+// grantStore implements store.GrantStore.
+type grantStore struct{ s *Store }
+
+// Grants returns the authorization grant store.
+func (s *Store) Grants() store.GrantStore { return grantStore{s} }
+
+const grantColumns = `id, client_id, redirect_uri, response_mode, scope, device_id, state, nonce,
+	code_challenge, code_challenge_method, prompt, login_hint, status, code_hash, user_id,
+	browser_session_id, auth_time, session_id, created_at, fulfilled_at, exchanged_at, expires_at`
+
+// Create inserts g in status pending. A grant given with no status is stored as pending;
+// any other status is refused, as Create starts a grant's life.
+func (gs grantStore) Create(ctx context.Context, g model.AuthorizationGrant) error {
+	const op = "create authorization grant"
+	g, err := newGrantRecord(g)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	_, err = gs.s.writer.ExecContext(ctx,
+		`INSERT INTO oauth2_authorization_grants (`+grantColumns+`)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.ClientID, g.RedirectURI, g.ResponseMode, g.Scope, g.DeviceID, g.State, g.Nonce,
+		g.CodeChallenge, g.CodeChallengeMethod, g.Prompt, g.LoginHint, string(g.Status),
+		nullBytes(g.CodeHash), nullString(g.UserID), nullString(g.BrowserSessionID),
+		nullMillis(g.AuthTime), nullString(g.SessionID), g.CreatedAt.UnixMilli(),
+		nullMillis(g.FulfilledAt), nullMillis(g.ExchangedAt), g.ExpiresAt.UnixMilli())
+	if err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// newGrantRecord checks g for Create and sets its status.
+func newGrantRecord(g model.AuthorizationGrant) (model.AuthorizationGrant, error) {
+	switch g.Status {
+	case "", model.GrantPending:
+		g.Status = model.GrantPending
+	default:
+		return g, fmt.Errorf("grant %q has status %q; a new grant is %q", g.ID, g.Status, model.GrantPending)
+	}
+	if g.ID == "" || g.ClientID == "" {
+		return g, errors.New("grant ID and client ID must not be empty")
+	}
+	return g, checkOAuthText(
+		oauthText{"grant ID", g.ID}, oauthText{"client ID", g.ClientID},
+		oauthText{"redirect URI", g.RedirectURI}, oauthText{"response mode", g.ResponseMode},
+		oauthText{"scope", g.Scope}, oauthText{"device ID", g.DeviceID},
+		oauthText{"state", g.State}, oauthText{"nonce", g.Nonce},
+		oauthText{"code challenge", g.CodeChallenge},
+		oauthText{"code challenge method", g.CodeChallengeMethod},
+		oauthText{"prompt", g.Prompt}, oauthText{"login hint", g.LoginHint},
+		oauthText{"user ID", g.UserID}, oauthText{"browser session ID", g.BrowserSessionID},
+		oauthText{"session ID", g.SessionID})
+}
+
+// Get returns the grant with this ID, or store.ErrNotFound.
+func (gs grantStore) Get(ctx context.Context, id string) (model.AuthorizationGrant, error) {
+	const op = "get authorization grant"
+	if !validOAuthID(id) {
+		return model.AuthorizationGrant{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	g, err := scanGrant(gs.s.reader.QueryRowContext(ctx,
+		`SELECT `+grantColumns+` FROM oauth2_authorization_grants WHERE id = ?`, id))
+	if err != nil {
+		return model.AuthorizationGrant{}, mapError(op, err)
+	}
+	return g, nil
+}
+
+// GetByCodeHash returns the grant whose code hashes to hash, or store.ErrNotFound. An empty
+// hash is never stored (code_hash is NULL until fulfilment), so it finds nothing.
+func (gs grantStore) GetByCodeHash(ctx context.Context, hash []byte) (model.AuthorizationGrant, error) {
+	const op = "get authorization grant by code"
+	if len(hash) == 0 {
+		return model.AuthorizationGrant{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	g, err := scanGrant(gs.s.reader.QueryRowContext(ctx,
+		`SELECT `+grantColumns+` FROM oauth2_authorization_grants WHERE code_hash = ?`, hash))
+	if err != nil {
+		return model.AuthorizationGrant{}, mapError(op, err)
+	}
+	return g, nil
+}
+
+// Fulfil moves a pending grant to fulfilled with a guarded update. A code hash that another
+// grant holds violates the UNIQUE index and is store.ErrConflict.
+func (gs grantStore) Fulfil(ctx context.Context, id string, f store.GrantFulfilment) error {
+	const op = "fulfil authorization grant"
+	if err := checkFulfilment(f); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return gs.transition(ctx, op, id,
+		`UPDATE oauth2_authorization_grants
+		 SET status = 'fulfilled', user_id = ?, browser_session_id = ?, auth_time = ?,
+		     code_hash = ?, fulfilled_at = ?, expires_at = ?
+		 WHERE id = ? AND status = 'pending'`,
+		f.UserID, nullString(f.BrowserSessionID), nullMillis(f.AuthTime), f.CodeHash,
+		f.FulfilledAt.UnixMilli(), f.ExpiresAt.UnixMilli(), id)
+}
+
+// checkFulfilment refuses a fulfilment that could not be exchanged later: a code is issued
+// to a signed-in user (RFC 6749 §4.1.2).
+func checkFulfilment(f store.GrantFulfilment) error {
+	if f.UserID == "" || len(f.CodeHash) == 0 || f.FulfilledAt.IsZero() {
+		return errors.New("a fulfilment needs a user ID, a code hash and a fulfilment time")
+	}
+	return checkOAuthText(oauthText{"user ID", f.UserID}, oauthText{"browser session ID", f.BrowserSessionID})
+}
+
+// Deny moves a pending grant to denied with a guarded update.
+func (gs grantStore) Deny(ctx context.Context, id string) error {
+	return gs.transition(ctx, "deny authorization grant", id,
+		`UPDATE oauth2_authorization_grants SET status = 'denied' WHERE id = ? AND status = 'pending'`, id)
+}
+
+// transition runs a guarded update (rule 3 of the design: the WHERE names the status the
+// move starts from). When it changes no row, a second look in the same IMMEDIATE
+// transaction tells a missing grant (store.ErrNotFound) from one in another status
+// (store.ErrConflict).
+func (gs grantStore) transition(ctx context.Context, op, id, update string, args ...any) error {
+	if !validOAuthID(id) {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	tx, err := gs.s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+
+	res, err := tx.ExecContext(ctx, update, args...)
+	if err != nil {
+		return mapError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapError(op, err)
+	} else if n == 0 {
+		return grantNotMoved(ctx, tx, op, id)
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// grantNotMoved explains why a guarded update of grant id changed nothing.
+func grantNotMoved(ctx context.Context, tx *sql.Tx, op, id string) error {
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT status FROM oauth2_authorization_grants WHERE id = ?`, id).Scan(&status)
+	if err != nil {
+		return mapError(op, err) // sql.ErrNoRows: store.ErrNotFound
+	}
+	return fmt.Errorf("sqlite: %s: %w: grant is %s", op, store.ErrConflict, status)
+}
+
+// DeleteExpired deletes up to limit never-exchanged grants that expired before cutoff,
+// the longest expired first. The LIMIT is in a subquery; see clientStore.DeleteUnusedDynamic.
+func (gs grantStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	const op = "delete expired authorization grants"
+	if limit <= 0 {
+		return 0, nil // SQLite would read a negative LIMIT as "no limit"
+	}
+	res, err := gs.s.writer.ExecContext(ctx,
+		`DELETE FROM oauth2_authorization_grants
+		 WHERE id IN (SELECT id FROM oauth2_authorization_grants
+		              WHERE expires_at < ? AND status <> 'exchanged'
+		              ORDER BY expires_at LIMIT ?)`,
+		cutoff.UnixMilli(), limit)
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return int(n), nil
+}
+
+func scanGrant(row scanner) (model.AuthorizationGrant, error) {
+	var (
+		g                                  model.AuthorizationGrant
+		status                             string
+		userID, browserSession, sessionID  sql.NullString
+		authTime, fulfilledAt, exchangedAt optionalMillis
+		createdAt, expiresAt               int64
+	)
+	err := row.Scan(&g.ID, &g.ClientID, &g.RedirectURI, &g.ResponseMode, &g.Scope, &g.DeviceID,
+		&g.State, &g.Nonce, &g.CodeChallenge, &g.CodeChallengeMethod, &g.Prompt, &g.LoginHint,
+		&status, &g.CodeHash, &userID, &browserSession, &authTime, &sessionID,
+		&createdAt, &fulfilledAt, &exchangedAt, &expiresAt)
+	if err != nil {
+		return model.AuthorizationGrant{}, err
+	}
+	g.Status = model.GrantStatus(status)
+	g.UserID, g.BrowserSessionID, g.SessionID = userID.String, browserSession.String, sessionID.String
+	g.AuthTime, g.FulfilledAt, g.ExchangedAt = authTime.Time(), fulfilledAt.Time(), exchangedAt.Time()
+	g.CreatedAt, g.ExpiresAt = fromUnixMilli(createdAt), fromUnixMilli(expiresAt)
+	return g, nil
+}
+
+// Compile-time check that the aggregate implements its interface.
+var _ store.GrantStore = grantStore{}

@@ -1,0 +1,269 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/store"
+)
+
+// sessionStore implements store.SessionStore.
+type sessionStore struct{ s *Store }
+
+// Sessions returns the OAuth session store.
+func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
+
+const (
+	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
+	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
+	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
+	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at`
+	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+)
+
+// StartFromGrant exchanges the grant and starts ns in one IMMEDIATE transaction, which holds
+// the database's write lock throughout: no other exchange of the grant and no other login
+// on the device can come between the steps.
+func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
+	const op = "start session from grant"
+	if !validOAuthID(grantID) {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	if err := checkNewSession(grantID, ns); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+
+	// The guarded update spends the code (RFC 6749 §4.1.2: a code is used at most once).
+	var (
+		grantUser   sql.NullString
+		grantClient string
+	)
+	err = tx.QueryRowContext(ctx,
+		`UPDATE oauth2_authorization_grants SET status = 'exchanged', exchanged_at = ?, session_id = ?
+		 WHERE id = ? AND status = 'fulfilled'
+		 RETURNING user_id, client_id`,
+		now.UnixMilli(), ns.Session.ID, grantID).Scan(&grantUser, &grantClient)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, grantNotMoved(ctx, tx, op, grantID)
+	}
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := checkSessionMatchesGrant(ns.Session, grantUser.String, grantClient); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+
+	ended, err := endDeviceSessions(ctx, tx, ns.Session.UserID, ns.Session.DeviceID, now)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := insertNewSession(ctx, tx, ns); err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapError(op, err)
+	}
+	return ended, nil
+}
+
+// endDeviceSessions ends the user's active sessions on deviceID at now, revokes their tokens
+// and returns them as ended, oldest first (nil if there were none).
+func endDeviceSessions(ctx context.Context, tx *sql.Tx, userID, deviceID string, now time.Time) ([]model.Session, error) {
+	rows, err := tx.QueryContext(ctx,
+		`UPDATE oauth2_sessions SET ended_at = ?
+		 WHERE user_id = ? AND device_id = ? AND ended_at IS NULL
+		 RETURNING `+sessionColumns,
+		now.UnixMilli(), userID, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	ended, err := collectSessions(rows)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING has no defined order.
+	slices.SortFunc(ended, func(a, b model.Session) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	for _, s := range ended {
+		if err := revokeSessionTokens(ctx, tx, s.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return ended, nil
+}
+
+// revokeSessionTokens revokes, at t, every token of the session that is not revoked yet.
+func revokeSessionTokens(ctx context.Context, tx *sql.Tx, sessionID string, t time.Time) error {
+	for _, table := range []string{"oauth2_access_tokens", "oauth2_refresh_tokens"} {
+		_, err := tx.ExecContext(ctx,
+			`UPDATE `+table+` SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL`,
+			t.UnixMilli(), sessionID)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertNewSession(ctx context.Context, tx *sql.Tx, ns store.NewSession) error {
+	s, at, rt := ns.Session, ns.AccessToken, ns.RefreshToken
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
+		s.CreatedAt.UnixMilli(), nullMillis(s.EndedAt))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		at.ID, at.SessionID, at.Hash, at.CreatedAt.UnixMilli(), at.ExpiresAt.UnixMilli(),
+		nullMillis(at.RevokedAt))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO oauth2_refresh_tokens (`+refreshTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		rt.ID, rt.SessionID, rt.Hash, nullString(rt.AccessTokenID), rt.CreatedAt.UnixMilli(),
+		nullMillis(rt.ConsumedAt), nullString(rt.NextID), nullMillis(rt.RevokedAt))
+	return err
+}
+
+// Get returns the session with this ID, or store.ErrNotFound.
+func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error) {
+	const op = "get session"
+	if !validOAuthID(id) {
+		return model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	var r sessionRow
+	err := ss.s.reader.QueryRowContext(ctx,
+		`SELECT `+sessionColumns+` FROM oauth2_sessions WHERE id = ?`, id).Scan(r.dest()...)
+	if err != nil {
+		return model.Session{}, mapError(op, err)
+	}
+	return r.session(), nil
+}
+
+// End ends the session at t unless it has ended already (coalesce keeps the first time) and
+// revokes its tokens that are not revoked yet, in one IMMEDIATE transaction.
+func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
+	const op = "end session"
+	if !validOAuthID(id) {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+
+	// SQLite counts a row the WHERE matched as changed even when coalesce keeps the old
+	// value, so 0 rows means no such session.
+	res, err := tx.ExecContext(ctx,
+		`UPDATE oauth2_sessions SET ended_at = coalesce(ended_at, ?) WHERE id = ?`, t.UnixMilli(), id)
+	if err != nil {
+		return mapError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapError(op, err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	if err := revokeSessionTokens(ctx, tx, id, t); err != nil {
+		return mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// ListActiveByUser returns the user's active sessions, newest first; sessions started in
+// the same millisecond are ordered by ID, descending, so the order is stable.
+func (ss sessionStore) ListActiveByUser(ctx context.Context, userID string) ([]model.Session, error) {
+	const op = "list active sessions"
+	if !validOAuthID(userID) {
+		return nil, nil // no user has such an ID
+	}
+	rows, err := ss.s.reader.QueryContext(ctx,
+		`SELECT `+sessionColumns+` FROM oauth2_sessions
+		 WHERE user_id = ? AND ended_at IS NULL
+		 ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	sessions, err := collectSessions(rows)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return sessions, nil
+}
+
+// AccessTokenByHash is the introspection hot path: one probe of the UNIQUE hash index
+// joined to the session's primary key, on the reader pool.
+func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (model.AccessToken, model.Session, error) {
+	const op = "get access token"
+	if len(hash) == 0 {
+		return model.AccessToken{}, model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	var (
+		t accessTokenRow
+		s sessionRow
+	)
+	err := ss.s.reader.QueryRowContext(ctx,
+		`SELECT t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, `+joinedSessionColumns+`
+		 FROM oauth2_access_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
+		 WHERE t.hash = ?`, hash).Scan(append(t.dest(), s.dest()...)...)
+	if err != nil {
+		return model.AccessToken{}, model.Session{}, mapError(op, err)
+	}
+	return t.token(), s.session(), nil
+}
+
+// RefreshTokenByHash is AccessTokenByHash for refresh tokens.
+func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error) {
+	const op = "get refresh token"
+	if len(hash) == 0 {
+		return model.RefreshToken{}, model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	var (
+		t refreshTokenRow
+		s sessionRow
+	)
+	err := ss.s.reader.QueryRowContext(ctx,
+		`SELECT t.id, t.session_id, t.hash, t.access_token_id, t.created_at, t.consumed_at,
+		        t.next_id, t.revoked_at, `+joinedSessionColumns+`
+		 FROM oauth2_refresh_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
+		 WHERE t.hash = ?`, hash).Scan(append(t.dest(), s.dest()...)...)
+	if err != nil {
+		return model.RefreshToken{}, model.Session{}, mapError(op, err)
+	}
+	return t.token(), s.session(), nil
+}
+
+func collectSessions(rows *sql.Rows) ([]model.Session, error) {
+	defer rows.Close()
+	var sessions []model.Session
+	for rows.Next() {
+		var r sessionRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, err
+		}
+		sessions = append(sessions, r.session())
+	}
+	return sessions, rows.Err()
+}
+
+// Compile-time check that the aggregate implements its interface.
+var _ store.SessionStore = sessionStore{}

@@ -1,0 +1,293 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/store"
+)
+
+// Users returns the local account store.
+func (s *Store) Users() store.UserStore { return userStore{s} }
+
+// BrowserSessions returns the store of sign-ins to mxauth's own web pages.
+func (s *Store) BrowserSessions() store.BrowserSessionStore { return browserSessionStore{s} }
+
+// userStore implements store.UserStore.
+type userStore struct{ s *Store }
+
+const userColumns = `id, username, display_name, password_hash, admin, locked_at, deactivated_at, created_at`
+
+// Create inserts u. A taken ID (primary key) or username (UNIQUE) is store.ErrConflict.
+func (us userStore) Create(ctx context.Context, u model.User) error {
+	const op = "create user"
+	if err := checkUser(u); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	_, err := us.s.writer.ExecContext(ctx,
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.DisplayName, nullString(u.PasswordHash), u.Admin,
+		nullMillis(u.LockedAt), nullMillis(u.DeactivatedAt), u.CreatedAt.UnixMilli())
+	if err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// Get returns the user with this ID, or store.ErrNotFound.
+func (us userStore) Get(ctx context.Context, id string) (model.User, error) {
+	return us.getBy(ctx, "get user", "id", id)
+}
+
+// GetByUsername returns the user with exactly this username, or store.ErrNotFound.
+func (us userStore) GetByUsername(ctx context.Context, username string) (model.User, error) {
+	return us.getBy(ctx, "get user by username", "username", username)
+}
+
+// getBy reads the user whose column (a fixed name, never input) equals value.
+func (us userStore) getBy(ctx context.Context, op, column, value string) (model.User, error) {
+	if !isStorableLookupKey(value) {
+		return model.User{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	u, err := scanUser(us.s.reader.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value))
+	if err != nil {
+		return model.User{}, mapError(op, err)
+	}
+	return u, nil
+}
+
+// List returns every user ordered by username (byte order).
+func (us userStore) List(ctx context.Context) ([]model.User, error) {
+	const op = "list users"
+	rows, err := us.s.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	defer rows.Close()
+	var users []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, mapError(op, err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(op, err)
+	}
+	return users, nil
+}
+
+// SetPasswordHash replaces the password hash; an empty hash removes the password (NULL).
+func (us userStore) SetPasswordHash(ctx context.Context, id, hash string) error {
+	const op = "set password hash"
+	if err := refuseUnstorableText("password hash", hash); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return us.update(ctx, op, id, `UPDATE users SET password_hash = ? WHERE id = ?`, nullString(hash))
+}
+
+// SetLocked locks the user at t, keeping an earlier lock time, or unlocks them for a zero t.
+func (us userStore) SetLocked(ctx context.Context, id string, t time.Time) error {
+	if t.IsZero() {
+		return us.update(ctx, "unlock user", id, `UPDATE users SET locked_at = NULL WHERE id = ?`)
+	}
+	return us.update(ctx, "lock user", id,
+		`UPDATE users SET locked_at = coalesce(locked_at, ?) WHERE id = ?`, t.UnixMilli())
+}
+
+// update runs an UPDATE of one user whose last parameter is the ID. SQLite counts a row the
+// WHERE matched as changed even when the new values equal the old ones, so 0 rows means no
+// such user.
+func (us userStore) update(ctx context.Context, op, id, query string, args ...any) error {
+	if !isStorableLookupKey(id) {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	res, err := us.s.writer.ExecContext(ctx, query, append(args, id)...)
+	if err != nil {
+		return mapError(op, err)
+	}
+	return notFoundUnlessOneRow(op, res)
+}
+
+func scanUser(row scanner) (model.User, error) {
+	var (
+		u                       model.User
+		passwordHash            sql.NullString
+		lockedAt, deactivatedAt sql.NullInt64
+		createdAt               int64
+	)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &passwordHash, &u.Admin,
+		&lockedAt, &deactivatedAt, &createdAt)
+	if err != nil {
+		return model.User{}, err
+	}
+	u.PasswordHash = passwordHash.String
+	u.LockedAt = timeFromNullMillis(lockedAt)
+	u.DeactivatedAt = timeFromNullMillis(deactivatedAt)
+	u.CreatedAt = fromUnixMilli(createdAt)
+	return u, nil
+}
+
+// browserSessionStore implements store.BrowserSessionStore.
+type browserSessionStore struct{ s *Store }
+
+const browserSessionColumns = `id, user_id, token_hash, created_at, authenticated_at, expires_at, ended_at, user_agent, ip`
+
+// Create inserts bs. A taken ID or token hash is store.ErrConflict; a user ID that names no
+// user fails the foreign key, a plain error.
+func (bss browserSessionStore) Create(ctx context.Context, bs model.BrowserSession) error {
+	const op = "create browser session"
+	if err := checkBrowserSession(bs); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	_, err := bss.s.writer.ExecContext(ctx,
+		`INSERT INTO browser_sessions (`+browserSessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		bs.ID, bs.UserID, bs.TokenHash, bs.CreatedAt.UnixMilli(), bs.AuthenticatedAt.UnixMilli(),
+		bs.ExpiresAt.UnixMilli(), nullMillis(bs.EndedAt), bs.UserAgent, bs.IP)
+	if err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// GetByTokenHash returns the session with this token hash, ended or expired as it may be.
+func (bss browserSessionStore) GetByTokenHash(ctx context.Context, hash []byte) (model.BrowserSession, error) {
+	const op = "get browser session"
+	bs, err := scanBrowserSession(bss.s.reader.QueryRowContext(ctx,
+		`SELECT `+browserSessionColumns+` FROM browser_sessions WHERE token_hash = ?`, hash))
+	if err != nil {
+		return model.BrowserSession{}, mapError(op, err)
+	}
+	return bs, nil
+}
+
+// End sets ended_at unless it is set already, so the first logout's time stays.
+func (bss browserSessionStore) End(ctx context.Context, id string, t time.Time) error {
+	const op = "end browser session"
+	if t.IsZero() {
+		// A zero end time would be stored as NULL: the session would silently stay active.
+		return fmt.Errorf("sqlite: %s: the end time is zero", op)
+	}
+	if !isStorableLookupKey(id) {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	res, err := bss.s.writer.ExecContext(ctx,
+		`UPDATE browser_sessions SET ended_at = coalesce(ended_at, ?) WHERE id = ?`, t.UnixMilli(), id)
+	if err != nil {
+		return mapError(op, err)
+	}
+	return notFoundUnlessOneRow(op, res)
+}
+
+// DeleteExpired deletes up to limit sessions that expired or ended before cutoff, those that
+// stopped being usable first. The WHERE and ORDER BY spell the expression of the index
+// browser_sessions_unusable (migration 0003), so this reads one index range and stops after
+// limit rows. SQLite has DELETE ... LIMIT only in builds with SQLITE_ENABLE_UPDATE_DELETE_LIMIT,
+// so the LIMIT is in a subquery.
+func (bss browserSessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	const op = "delete expired browser sessions"
+	if limit <= 0 {
+		return 0, nil // SQLite would read a negative LIMIT as "no limit"
+	}
+	res, err := bss.s.writer.ExecContext(ctx,
+		`DELETE FROM browser_sessions
+		 WHERE id IN (SELECT id FROM browser_sessions
+		              WHERE min(expires_at, coalesce(ended_at, expires_at)) < ?
+		              ORDER BY min(expires_at, coalesce(ended_at, expires_at)), id LIMIT ?)`,
+		cutoff.UnixMilli(), limit)
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return int(n), nil
+}
+
+func scanBrowserSession(row scanner) (model.BrowserSession, error) {
+	var (
+		bs                                    model.BrowserSession
+		createdAt, authenticatedAt, expiresAt int64
+		endedAt                               sql.NullInt64
+	)
+	err := row.Scan(&bs.ID, &bs.UserID, &bs.TokenHash, &createdAt, &authenticatedAt, &expiresAt,
+		&endedAt, &bs.UserAgent, &bs.IP)
+	if err != nil {
+		return model.BrowserSession{}, err
+	}
+	bs.CreatedAt = fromUnixMilli(createdAt)
+	bs.AuthenticatedAt = fromUnixMilli(authenticatedAt)
+	bs.ExpiresAt = fromUnixMilli(expiresAt)
+	bs.EndedAt = timeFromNullMillis(endedAt)
+	return bs, nil
+}
+
+// notFoundUnlessOneRow turns "the UPDATE matched no row" into store.ErrNotFound.
+func notFoundUnlessOneRow(op string, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapError(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// timeFromNullMillis reads a NULL time as the zero time ("never").
+func timeFromNullMillis(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return fromUnixMilli(ms.Int64)
+}
+
+// checkUser refuses users that the PostgreSQL backend could not store exactly, so that both
+// backends accept the same users.
+func checkUser(u model.User) error {
+	if u.ID == "" || u.Username == "" {
+		return fmt.Errorf("user ID %q and username %q must not be empty", u.ID, u.Username)
+	}
+	return errors.Join(refuseUnstorableText("user ID", u.ID), refuseUnstorableText("username", u.Username),
+		refuseUnstorableText("display name", u.DisplayName), refuseUnstorableText("password hash", u.PasswordHash))
+}
+
+// checkBrowserSession refuses sessions that the PostgreSQL backend could not store exactly.
+// The user agent comes from a request header: callers clean it before they get here.
+func checkBrowserSession(bs model.BrowserSession) error {
+	if bs.ID == "" || bs.UserID == "" || len(bs.TokenHash) == 0 {
+		return fmt.Errorf("browser session %q: ID, user ID and token hash must not be empty", bs.ID)
+	}
+	return errors.Join(refuseUnstorableText("browser session ID", bs.ID), refuseUnstorableText("user ID", bs.UserID),
+		refuseUnstorableText("user agent", bs.UserAgent), refuseUnstorableText("IP address", bs.IP))
+}
+
+// isStorableLookupKey reports whether s could be a stored ID or username. Lookups with any other
+// value (from untrusted input) are simply not found, as on PostgreSQL.
+func isStorableLookupKey(s string) bool { return s != "" && refuseUnstorableText("", s) == nil }
+
+// refuseUnstorableText refuses what PostgreSQL text cannot hold: NUL and invalid UTF-8.
+func refuseUnstorableText(what, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	}
+	if strings.ContainsRune(s, 0) {
+		return fmt.Errorf("%s %q contains a NUL character", what, s)
+	}
+	return nil
+}
+
+// Compile-time checks that the aggregates implement their interfaces.
+var (
+	_ store.UserStore           = userStore{}
+	_ store.BrowserSessionStore = browserSessionStore{}
+)
