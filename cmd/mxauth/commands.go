@@ -52,7 +52,7 @@ func (f *configFlags) load() (config.Config, error) {
 	return cfg, nil
 }
 
-func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var flags configFlags
 	root := &cobra.Command{
 		Use:           "mxauth",
@@ -68,7 +68,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	flags.register(root, true)
 	root.AddCommand(newServeCommand(stderr), newMigrateCommand(stdout, stderr), newConfigCommand(stdout),
-		newClientCommand(stdout), newVersionCommand(stdout))
+		newClientCommand(stdout), newUserCommand(stdin, stdout, stderr), newVersionCommand(stdout))
 	return root
 }
 

@@ -14,7 +14,7 @@ import (
 var version = ""
 
 func main() {
-	err := newRootCommand(os.Stdout, os.Stderr).Execute()
+	err := newRootCommand(os.Stdin, os.Stdout, os.Stderr).Execute()
 	if err == nil {
 		return
 	}

@@ -15,8 +15,13 @@ import (
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runWithInput(t, "", args...)
+}
+
+func runWithInput(t *testing.T, input string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errw bytes.Buffer
-	cmd := newRootCommand(&out, &errw)
+	cmd := newRootCommand(strings.NewReader(input), &out, &errw)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	switch {

@@ -15,6 +15,7 @@ import (
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/keys"
+	"github.com/mxauth/mxauth/internal/secretbox"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/web/oauth"
 	"github.com/mxauth/mxauth/internal/worker"
@@ -43,6 +44,7 @@ type App struct {
 	started   time.Time
 	clock     clock.Clock
 	rand      io.Reader
+	box       *secretbox.Box
 	jobs      []worker.Job
 }
 
@@ -78,6 +80,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.box = box
 	if generated {
 		a.log.Info("generated the encryption secret; keep the data directory safe", "data_dir", cfg.DataDir)
 	}

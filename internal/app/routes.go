@@ -36,6 +36,9 @@ func (a *App) routes(reg *prometheus.Registry) (http.Handler, error) {
 			return nil, err
 		}
 		oauth.MountRegistration(mux, iss, md, a.registrationOptions())
+		if err := a.mountLoginFlow(mux, iss, md); err != nil {
+			return nil, err
+		}
 		if err := oauth.MountDiscovery(mux, md); err != nil {
 			return nil, err
 		}

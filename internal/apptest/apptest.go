@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mxauth/mxauth/internal/app"
+	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/store/postgres/pgtest"
 )
@@ -21,6 +23,9 @@ type Server struct {
 	App    *app.App
 	Config config.Config
 	Client *http.Client
+	// Clock is the app's clock: it starts at the real time and moves only when a test
+	// advances it.
+	Clock *clock.Fake
 }
 
 // Start runs the app with defaults suitable for tests: SQLite in t.TempDir(), no request
@@ -40,8 +45,10 @@ func Start(t testing.TB, edit func(*config.Config)) *Server {
 		edit(&cfg)
 	}
 	cfg.Resolve()
+	clk := clock.NewFake(time.Now())
 	a, err := app.New(context.Background(), app.Options{
 		Config:  cfg,
+		Clock:   clk,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Version: "test",
 	})
@@ -55,7 +62,7 @@ func Start(t testing.TB, edit func(*config.Config)) *Server {
 		ts.Close()
 		a.Close()
 	})
-	return &Server{URL: ts.URL, App: a, Config: cfg, Client: ts.Client()}
+	return &Server{URL: ts.URL, App: a, Config: cfg, Client: ts.Client(), Clock: clk}
 }
 
 // Backend names a storage backend the end-to-end tests run on.

@@ -187,6 +187,7 @@ func (cs clientStore) DeleteUnusedDynamic(ctx context.Context, cutoff time.Time,
 		`DELETE FROM oauth_clients
 		 WHERE id IN (SELECT id FROM oauth_clients
 		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1
+		                AND NOT EXISTS (SELECT 1 FROM oauth2_sessions s WHERE s.client_id = oauth_clients.id)
 		              ORDER BY registered_at LIMIT $2)
 		   AND origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1`,
 		toDB(cutoff), limit)

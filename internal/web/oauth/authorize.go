@@ -22,7 +22,7 @@ func (f *Flow) MountAuthorize(mux *http.ServeMux, md *Metadata) {
 	md.AuthorizationEndpoint = f.Issuer.URL(PathAuthorize)
 	md.ResponseTypesSupported = []string{oauth2.ResponseTypeCode}
 	md.ResponseModesSupported = []string{oauth2.ResponseModeQuery, oauth2.ResponseModeFragment}
-	md.CodeChallengeMethodsSupported = []string{oauth2.PKCEMethodS256}
+	md.CodeChallengeMethodsSupported = []string{oauth2.CodeChallengeMethodS256}
 	md.ScopesSupported = []string{"openid", oauth2.ScopeMatrixAPI, oauth2.ScopeMatrixDevicePrefix + "*"}
 }
 

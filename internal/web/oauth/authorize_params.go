@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 
@@ -55,7 +56,7 @@ func (f *Flow) parseAuthorizationRequest(params url.Values, client model.Client,
 	switch {
 	case challenge == "":
 		return model.AuthorizationGrant{}, oauth2.InvalidRequest("code_challenge is required (PKCE with S256)")
-	case method != oauth2.PKCEMethodS256:
+	case method != oauth2.CodeChallengeMethodS256:
 		return model.AuthorizationGrant{}, oauth2.InvalidRequest("code_challenge_method must be S256")
 	case !oauth2.ValidCodeChallenge(challenge):
 		return model.AuthorizationGrant{}, oauth2.InvalidRequest("code_challenge is not a base64url SHA-256 value")
@@ -101,4 +102,22 @@ func parsePrompt(s string) (string, *oauth2.Error) {
 		}
 	}
 	return strings.Join(kept, " "), nil
+}
+
+// parseLoginScope parses the scope of a login: it must allocate exactly one Matrix device
+// (Matrix CS API "Device ID allocation": "There MUST be exactly one
+// urn:matrix:client:device:<device_id> token in the requested scope in the login flow").
+func parseLoginScope(s string) (oauth2.Scope, *oauth2.Error) {
+	sc, err := oauth2.ParseScope(s)
+	if err == nil {
+		err = sc.RequireDevice()
+	}
+	if err != nil {
+		var oe *oauth2.Error
+		if errors.As(err, &oe) {
+			return oauth2.Scope{}, oe
+		}
+		return oauth2.Scope{}, oauth2.InvalidScope("the scope is invalid")
+	}
+	return sc, nil
 }

@@ -30,9 +30,12 @@ var tokenParams = []string{
 	"refresh_token", "scope", "device_code",
 }
 
-// MountToken serves the token endpoint with the given grant handlers (keyed by grant_type)
-// and names it in the metadata.
-func (f *Flow) MountToken(mux *http.ServeMux, md *Metadata, grants map[string]grantHandler) {
+// MountToken serves the token endpoint with every grant mxauth implements and names it, with
+// the grant types, in the metadata.
+func (f *Flow) MountToken(mux *http.ServeMux, md *Metadata) {
+	grants := map[string]grantHandler{
+		oauth2.GrantAuthorizationCode: f.codeGrant,
+	}
 	mux.HandleFunc("POST "+PathToken, func(w http.ResponseWriter, r *http.Request) {
 		resp, err := f.token(r, grants)
 		if err != nil {

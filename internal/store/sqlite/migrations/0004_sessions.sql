@@ -50,7 +50,7 @@ CREATE INDEX oauth2_authorization_grants_client ON oauth2_authorization_grants (
 CREATE TABLE oauth2_sessions (
     id         TEXT    NOT NULL PRIMARY KEY,
     user_id    TEXT    NOT NULL REFERENCES users (id),
-    client_id  TEXT    NOT NULL REFERENCES oauth_clients (id),
+    client_id  TEXT    NOT NULL REFERENCES oauth_clients (id) ON DELETE CASCADE, -- a static client removed from the config takes its sessions
     device_id  TEXT    NOT NULL,
     scope      TEXT    NOT NULL,
     grant_id   TEXT,             -- NULL unless started by an authorization grant

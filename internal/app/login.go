@@ -1,0 +1,79 @@
+package app
+
+import (
+	"crypto/rand"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/mxauth/mxauth/internal/config"
+	"github.com/mxauth/mxauth/internal/password"
+	"github.com/mxauth/mxauth/internal/template"
+	"github.com/mxauth/mxauth/internal/web/account"
+	"github.com/mxauth/mxauth/internal/web/oauth"
+	"github.com/mxauth/mxauth/internal/web/session"
+)
+
+// csrfKeyPurpose names the CSRF MAC key derived from the server secret.
+const csrfKeyPurpose = "csrf-token-mac"
+
+// mountLoginFlow mounts the authorization code flow: /authorize, the sign-in and consent
+// pages, the token endpoint and userinfo, and adds the OIDC fields they make true.
+func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Metadata) error {
+	cfg := a.cfg
+	pages, err := template.New()
+	if err != nil {
+		return err
+	}
+	hasher, err := NewPasswordHasher(cfg.Passwords)
+	if err != nil {
+		return err
+	}
+	layout := template.Layout{ServerName: cfg.Matrix.ServerName}
+	browser := session.New(session.Options{
+		Sessions: a.store.BrowserSessions(), Users: a.store.Users(),
+		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), TTL: cfg.Sessions.BrowserTTL,
+		Clock: a.clock, Rand: a.rand, CSRFKey: a.box.Derive(csrfKeyPurpose, 32),
+	})
+	trusted := map[string]bool{}
+	for _, c := range cfg.Clients {
+		if c.Trusted {
+			trusted[c.ClientID] = true
+		}
+	}
+	flow := &oauth.Flow{
+		Issuer: iss, Store: a.store, Keys: a.keys, Pages: pages, Browser: browser,
+		Clock: a.clock, Rand: a.rand, Logger: a.log, Layout: layout, TrustedClients: trusted,
+		AccessTokenTTL: cfg.OAuth.AccessTokenTTL, CodeTTL: cfg.OAuth.AuthorizationCodeTTL, LoginTTL: cfg.OAuth.LoginTTL,
+	}
+	flow.MountAuthorize(mux, md)
+	flow.MountToken(mux, md)
+	flow.MountUserinfo(mux, md)
+	md.SubjectTypesSupported = []string{"public"}
+	md.IDTokenSigningAlgValuesSupported = a.keys.Algs()
+	(&account.Pages{
+		Flow: flow, Store: a.store, Browser: browser, Passwords: hasher, Renderer: pages,
+		Layout: layout, Clock: a.clock, Logger: a.log, ServerName: cfg.Matrix.ServerName,
+		Prefix: iss.PathPrefix(),
+	}).Mount(mux)
+	mux.Handle("GET "+template.AssetPrefix, pages.AssetHandler())
+	return nil
+}
+
+// NewPasswordHasher builds the password hasher from the passwords section; the server and the
+// CLI share it, so a password set with `mxauth user set-password` verifies at sign-in.
+func NewPasswordHasher(p config.Passwords) (*password.Hasher, error) {
+	pepper := p.BcryptPepper
+	if p.BcryptPepperFile != "" {
+		b, err := os.ReadFile(p.BcryptPepperFile)
+		if err != nil {
+			return nil, err
+		}
+		pepper = strings.TrimSpace(string(b))
+	}
+	opts := password.Options{MaxConcurrent: p.MaxConcurrent, Rand: rand.Reader}
+	if pepper != "" {
+		opts.Bcrypt.Pepper = []byte(pepper)
+	}
+	return password.New(opts)
+}
