@@ -32,6 +32,10 @@ type AccessToken struct {
 	ExpiresAt time.Time
 	// RevokedAt is when it was revoked (zero: not revoked).
 	RevokedAt time.Time
+	// FirstUsedAt is when the token was first presented to the homeserver or userinfo
+	// (recorded in batches; zero: not yet seen). A refresh token's successor counts as used
+	// once its access token is.
+	FirstUsedAt time.Time
 }
 
 // Valid reports whether the token can be used at now (its session must be active too).

@@ -45,8 +45,55 @@ type NewSession struct {
 	RefreshToken model.RefreshToken
 }
 
+// NewTokens is the token pair a refresh issues.
+type NewTokens struct {
+	AccessToken  model.AccessToken
+	RefreshToken model.RefreshToken
+}
+
+// RefreshOutcome says what Refresh did.
+type RefreshOutcome int
+
+const (
+	// Rotated: the presented refresh token was spent for the first time.
+	Rotated RefreshOutcome = iota + 1
+	// Retried: the presented token had been spent, but its successor was never used, so the
+	// client is taken to have lost the response: the unused successor pair is revoked and
+	// the new pair replaces it (Matrix CS API: the server "MUST ensure that the client is
+	// able to retry the refresh request in the case that the response to the request is lost").
+	Retried
+)
+
 // SessionStore keeps OAuth 2.0 sessions and their tokens.
 type SessionStore interface {
+	// Refresh spends the refresh token presentedID for the pair in next, in one transaction
+	// whose first statement is a guarded update, so concurrent refreshes of one token never
+	// leave two live refresh tokens:
+	//   - the presented token must be unrevoked, and its session active; otherwise
+	//     ErrConflict and nothing is written;
+	//   - never spent → it becomes spent (ConsumedAt = now, NextID = next's refresh token),
+	//     next is stored; outcome Rotated;
+	//   - spent, and its successor (NextID) neither spent nor revoked, and the successor's
+	//     access token never used (FirstUsedAt zero) → the successor pair is revoked, NextID
+	//     now names next's refresh token, next is stored; outcome Retried;
+	//   - spent, and its successor used → a replay of an old token (the Matrix spec: "the
+	//     homeserver SHOULD consider that the session is compromised if an old, invalidated
+	//     refresh token is used, and SHOULD revoke the session"): the session is ended at now
+	//     with all its tokens revoked, and ErrReplay is returned.
+	// next's tokens must name the presented token's session, and next's refresh token must
+	// name next's access token. ErrNotFound if presentedID does not exist.
+	Refresh(ctx context.Context, presentedID string, next NewTokens, now time.Time) (RefreshOutcome, error)
+	// MarkAccessTokensUsed records that these access tokens were used at t (the first use
+	// wins). Introspection buffers uses in memory and flushes them with this in batches.
+	MarkAccessTokensUsed(ctx context.Context, ids []string, t time.Time) error
+	// DeleteExpired removes dead rows, at most limit of them in all, and returns how many it
+	// removed: sessions that ended before cutoff (their tokens go with them); access tokens
+	// that expired or were revoked before cutoff; refresh tokens revoked before cutoff; and
+	// spent refresh tokens whose successor was itself spent before cutoff (a token's direct
+	// successor chain is kept one step deep, enough to tell a retry or a replay of the
+	// previous token).
+	DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error)
+
 	// StartFromGrant exchanges a fulfilled grant for a new session, in one transaction:
 	//   - the grant moves fulfilled → exchanged (ExchangedAt = now, SessionID = the new
 	//     session's ID) by a guarded update; a grant in any other status is ErrConflict and

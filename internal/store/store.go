@@ -15,6 +15,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: a uniqueness rule or a guarded state transition refused the write.
 	ErrConflict = errors.New("store: conflict")
+	// ErrReplay: a spent refresh token was presented after its successor was used; the
+	// session has been ended.
+	ErrReplay = errors.New("store: refresh token replayed")
 	// ErrSchemaOutdated: the database has not been migrated to the version this binary needs.
 	ErrSchemaOutdated = errors.New("store: database schema is not up to date")
 )
