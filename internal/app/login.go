@@ -29,7 +29,7 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	if err != nil {
 		return err
 	}
-	layout := template.Layout{ServerName: cfg.Matrix.ServerName}
+	layout := template.Layout{ServerName: cfg.Matrix.ServerName, BasePath: iss.PathPrefix()}
 	browser := session.New(session.Options{
 		Sessions: a.store.BrowserSessions(), Users: a.store.Users(),
 		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), TTL: cfg.Sessions.BrowserTTL,

@@ -112,6 +112,8 @@ func pageCases() []pageCase {
 		}},
 		{"error_minimal.html", ErrorPage{Status: 404}},
 		{"error_unknown_status.html", ErrorPage{Layout: testLayout, Message: "<script>x</script>", Status: 999}},
+		{"signed_in.html", SignedInPage{Layout: testLayout, Username: "alice", LogoutAction: "/logout", CSRFToken: "csrf-token-123"}},
+		{"error_under_prefix.html", ErrorPage{Layout: Layout{ServerName: "example.com", BasePath: "/auth"}, Status: 404}},
 	}
 }
 

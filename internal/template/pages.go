@@ -30,6 +30,9 @@ type Layout struct {
 	Lang string
 	// ServerName is the Matrix server name shown in the header, e.g. "example.com".
 	ServerName string
+	// BasePath is the path of the public URL without its trailing slash ("" at the root,
+	// "/auth" for https://example.com/auth/); links to the server's own assets start with it.
+	BasePath string
 }
 
 // LoginPage is the username and password form.
@@ -122,3 +125,14 @@ type ErrorPage struct {
 }
 
 func (ErrorPage) templateName() string { return "error.html" }
+
+// SignedInPage tells a person who opened the sign-in page directly that they are signed in,
+// and offers to sign out.
+type SignedInPage struct {
+	Layout
+	Username     string
+	LogoutAction string
+	CSRFToken    string
+}
+
+func (SignedInPage) templateName() string { return "signed_in.html" }

@@ -78,7 +78,7 @@ func TestPageStructure(t *testing.T) {
 			for _, l := range elements(doc, atom.Link) {
 				rel, _ := attr(l, "rel")
 				href, _ := attr(l, "href")
-				stylesheet = stylesheet || rel == "stylesheet" && href == r.StylesheetPath()
+				stylesheet = stylesheet || rel == "stylesheet" && href == layoutOf(tc.page).BasePath+r.StylesheetPath()
 			}
 			if !viewport || !stylesheet {
 				t.Errorf("viewport meta present: %v, stylesheet link to %s present: %v", viewport, r.StylesheetPath(), stylesheet)
@@ -197,4 +197,19 @@ func TestLoginErrorIsAnAlert(t *testing.T) {
 			t.Errorf("Error %q: alerts (-want +got):\n%s", errText, diff)
 		}
 	}
+}
+
+// layoutOf returns the Layout a page case renders with.
+func layoutOf(p Page) Layout {
+	switch p := p.(type) {
+	case LoginPage:
+		return p.Layout
+	case ConsentPage:
+		return p.Layout
+	case ErrorPage:
+		return p.Layout
+	case SignedInPage:
+		return p.Layout
+	}
+	return Layout{}
 }

@@ -7,20 +7,35 @@ import (
 
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/template"
+	"github.com/mxauth/mxauth/internal/web/session"
 )
 
 // wrongCredentials is the one message for every failed sign-in: an unknown user, a wrong
 // password and a locked account look the same, so the form reveals nothing about accounts.
 const wrongCredentials = "Wrong username or password."
 
-// loginForm shows the sign-in page. Signed-in users go straight on, unless the page was asked
-// to sign in again (prompt=login sends reauth=1).
+// loginForm shows the sign-in page. A signed-in user goes straight on to next, or, without
+// one, sees that they are signed in; prompt=login (reauth=1) asks for the password again.
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := p.safeNext(q.Get("next"))
 	if q.Get("reauth") == "" {
-		if _, err := p.Browser.Lookup(r); err == nil && next != "" {
+		cur, err := p.Browser.Lookup(r)
+		switch {
+		case err == nil && next != "":
 			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		case err == nil:
+			csrf, err := p.Browser.CSRFToken(w, r)
+			if err != nil {
+				p.serverError(w, r, err)
+				return
+			}
+			p.render(w, r, http.StatusOK, template.SignedInPage{Layout: p.Layout, Username: cur.User.Username,
+				LogoutAction: p.local(PathLogout), CSRFToken: csrf})
+			return
+		case !errors.Is(err, session.ErrNoSession):
+			p.serverError(w, r, err)
 			return
 		}
 	}
@@ -98,7 +113,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if next == "" {
-		next = p.local(PathLogin) + "?signed_in=1"
+		next = p.local(PathLogin) // shows that the user is signed in
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
