@@ -100,9 +100,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err = syncStaticClients(ctx, a.store.Clients(), cfg.Clients, opts.Clock); err != nil {
 		return nil, err
 	}
-	a.jobs = []worker.Job{
-		worker.UnusedClientCleanup(a.store.Clients(), opts.Clock, cfg.Registration.UnusedClientMaxAge, a.log),
-	}
+	a.jobs = append(worker.ExpiredDataCleanup(a.store, opts.Clock, a.log),
+		worker.UnusedClientCleanup(a.store.Clients(), opts.Clock, cfg.Registration.UnusedClientMaxAge, a.log))
 	reg := newRegistry(a.store, opts.Version)
 	a.metrics = metricsHandler(reg)
 	if a.handler, err = a.routes(reg); err != nil {

@@ -49,6 +49,7 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	flow.MountAuthorize(mux, md)
 	flow.MountToken(mux, md)
 	flow.MountUserinfo(mux, md)
+	flow.MountRevoke(mux, md)
 	md.SubjectTypesSupported = []string{"public"}
 	md.IDTokenSigningAlgValuesSupported = a.keys.Algs()
 	(&account.Pages{

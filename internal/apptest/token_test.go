@@ -74,13 +74,21 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"no client", func() url.Values { return url.Values{"grant_type": {"authorization_code"}} }, 401, "invalid_client"},
 		{"unknown client", func() url.Values { return exchangeForm("01JNOCLIENT000000000000000", fresh(), redirect, verifier) }, 401, "invalid_client"},
 		{"no code", func() url.Values { f := exchangeForm(clientID, "", redirect, verifier); f.Del("code"); return f }, 400, "invalid_request"},
-		{"no verifier", func() url.Values { f := exchangeForm(clientID, fresh(), redirect, ""); f.Del("code_verifier"); return f }, 400, "invalid_request"},
+		{"no verifier", func() url.Values {
+			f := exchangeForm(clientID, fresh(), redirect, "")
+			f.Del("code_verifier")
+			return f
+		}, 400, "invalid_request"},
 		{"malformed code", func() url.Values { return exchangeForm(clientID, "mac_notarealcode", redirect, verifier) }, 400, "invalid_grant"},
 		{"wrong verifier (R49)", func() url.Values { return exchangeForm(clientID, fresh(), redirect, oauth2.GenerateVerifier()) }, 400, "invalid_grant"},
 		{"other redirect_uri (R51)", func() url.Values { return exchangeForm(clientID, fresh(), "org.example.app:/cb", verifier) }, 400, "invalid_grant"},
 		{"other loopback port (R51)", func() url.Values { return exchangeForm(clientID, fresh(), "http://127.0.0.1:4001/callback", verifier) }, 400, "invalid_grant"},
 		{"other client (R53)", func() url.Values { return exchangeForm(other, fresh(), redirect, verifier) }, 400, "invalid_grant"},
-		{"repeated parameter", func() url.Values { f := exchangeForm(clientID, fresh(), redirect, verifier); f.Add("code", "x"); return f }, 400, "invalid_request"},
+		{"repeated parameter", func() url.Values {
+			f := exchangeForm(clientID, fresh(), redirect, verifier)
+			f.Add("code", "x")
+			return f
+		}, 400, "invalid_request"},
 	}
 	for _, tt := range tests {
 		status, h, out := postToken(t, s, tt.form())

@@ -65,7 +65,7 @@ func TestUnusedClientCleanup(t *testing.T) {
 		return c
 	}
 	// More stale clients than one batch, to check that the job loops until done.
-	for i := range unusedClientBatch + 3 {
+	for i := range cleanupBatch + 3 {
 		mk(fmt.Sprintf("stale-%03d", i), 48*time.Hour)
 	}
 	mk("fresh", time.Hour)

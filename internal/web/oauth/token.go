@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 
@@ -35,11 +36,12 @@ var tokenParams = []string{
 func (f *Flow) MountToken(mux *http.ServeMux, md *Metadata) {
 	grants := map[string]grantHandler{
 		oauth2.GrantAuthorizationCode: f.codeGrant,
+		oauth2.GrantRefreshToken:      f.refreshGrant,
 	}
 	mux.HandleFunc("POST "+PathToken, func(w http.ResponseWriter, r *http.Request) {
 		resp, err := f.token(r, grants)
 		if err != nil {
-			web.WriteOAuthError(w, r, err, nil)
+			web.WriteOAuthError(w, r, transient(err), nil)
 			return
 		}
 		// RFC 6749 §5.1: the response MUST NOT be cached.
@@ -84,4 +86,16 @@ func (f *Flow) token(r *http.Request, grants map[string]grantHandler) (tokenResp
 		return tokenResponse{}, oauth2.UnauthorizedClient("the client did not register the " + gt + " grant")
 	}
 	return handle(r.Context(), client, form)
+}
+
+// transient turns a failure that is not the client's fault (a database error, say) into 503
+// temporarily_unavailable. Clients must see 5xx then, never 4xx: a 4xx on refresh logs the
+// user out (Matrix CS API "Refresh token grant"; RFC 6749 §5.2 has no 5xx code of its own).
+func transient(err error) error {
+	var oe *oauth2.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	return oauth2.TemporarilyUnavailable("the server could not complete the request; try again").
+		WithCause(err).WithRetryAfter(1)
 }

@@ -103,32 +103,21 @@ type issuedTokens struct {
 
 // newSession makes a session for the grant's user and device with its first token pair.
 func (f *Flow) newSession(g model.AuthorizationGrant) (issuedTokens, store.NewSession, error) {
-	t := f.Clock.Now()
-	ids := make([]string, 3)
-	for i := range ids {
-		id, err := ulid.New(t, f.Rand)
-		if err != nil {
-			return issuedTokens{}, store.NewSession{}, err
-		}
-		ids[i] = id
-	}
-	at, err := token.Generate(token.AccessToken, f.Rand)
+	now := f.Clock.Now()
+	id, err := ulid.New(now, f.Rand)
 	if err != nil {
 		return issuedTokens{}, store.NewSession{}, err
 	}
-	rt, err := token.Generate(token.RefreshToken, f.Rand)
+	issued, pair, err := f.newTokens(id)
 	if err != nil {
 		return issuedTokens{}, store.NewSession{}, err
 	}
-	ns := store.NewSession{
-		Session: model.Session{ID: ids[0], UserID: g.UserID, ClientID: g.ClientID, DeviceID: g.DeviceID,
-			Scope: g.Scope, GrantID: g.ID, CreatedAt: t},
-		AccessToken: model.AccessToken{ID: ids[1], SessionID: ids[0], Hash: token.Hash(at), CreatedAt: t,
-			ExpiresAt: t.Add(f.AccessTokenTTL)},
-		RefreshToken: model.RefreshToken{ID: ids[2], SessionID: ids[0], Hash: token.Hash(rt), AccessTokenID: ids[1],
-			CreatedAt: t},
-	}
-	return issuedTokens{accessToken: at, refreshToken: rt}, ns, nil
+	return issued, store.NewSession{
+		Session: model.Session{ID: id, UserID: g.UserID, ClientID: g.ClientID, DeviceID: g.DeviceID,
+			Scope: g.Scope, GrantID: g.ID, CreatedAt: now},
+		AccessToken:  pair.AccessToken,
+		RefreshToken: pair.RefreshToken,
+	}, nil
 }
 
 func (f *Flow) tokenResponse(t issuedTokens, s model.Session) tokenResponse {

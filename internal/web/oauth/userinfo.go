@@ -54,8 +54,15 @@ func (f *Flow) userinfo(r *http.Request) (userinfoClaims, error) {
 	if err != nil {
 		return userinfoClaims{}, err
 	}
-	if !at.Valid(f.Clock.Now()) || !sess.Active() {
+	now := f.Clock.Now()
+	if !at.Valid(now) || !sess.Active() {
 		return userinfoClaims{}, invalid
+	}
+	if at.FirstUsedAt.IsZero() {
+		// The token is in use: from now on its refresh token's predecessor is spent for good.
+		if err := f.Store.Sessions().MarkAccessTokensUsed(r.Context(), []string{at.ID}, now); err != nil {
+			web.Logger(r.Context()).Warn("recording an access token's first use", "err", err)
+		}
 	}
 	u, err := f.Store.Users().Get(r.Context(), sess.UserID)
 	if err != nil {
