@@ -58,6 +58,11 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 		Prefix: iss.PathPrefix(),
 	}).Mount(mux)
 	mux.Handle("GET "+template.AssetPrefix, pages.AssetHandler())
+	// Browsers ask for a favicon after every page; say there is none rather than 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	return nil
 }
 

@@ -77,6 +77,7 @@ func (r Registry) Names() []string {
 // package variable, so that a scenario's setup state never outlives one run.
 func DefaultRegistry() Registry {
 	return Registry{
+		"exchange":        &Exchange{},
 		"metadata":        Metadata{},
 		"register":        Register{},
 		"register-unique": Register{Unique: true},

@@ -23,8 +23,10 @@ const (
 	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
 	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
 	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
-	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at`
+	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
 	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+	// joinedAccessTokenColumns are accessTokenColumns of the token aliased t in a join.
+	joinedAccessTokenColumns = `t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, t.first_used_at`
 )
 
 // StartFromGrant exchanges the grant and starts ns in one IMMEDIATE transaction, which holds
@@ -118,7 +120,7 @@ func revokeSessionTokens(ctx context.Context, tx *sql.Tx, sessionID string, t ti
 }
 
 func insertNewSession(ctx context.Context, tx *sql.Tx, ns store.NewSession) error {
-	s, at, rt := ns.Session, ns.AccessToken, ns.RefreshToken
+	s := ns.Session
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
@@ -126,10 +128,15 @@ func insertNewSession(ctx context.Context, tx *sql.Tx, ns store.NewSession) erro
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx,
-		`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	return insertTokens(ctx, tx, ns.AccessToken, ns.RefreshToken)
+}
+
+// insertTokens stores an access token and a refresh token as given.
+func insertTokens(ctx context.Context, tx *sql.Tx, at model.AccessToken, rt model.RefreshToken) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		at.ID, at.SessionID, at.Hash, at.CreatedAt.UnixMilli(), at.ExpiresAt.UnixMilli(),
-		nullMillis(at.RevokedAt))
+		nullMillis(at.RevokedAt), nullMillis(at.FirstUsedAt))
 	if err != nil {
 		return err
 	}
@@ -222,7 +229,7 @@ func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (mode
 		s sessionRow
 	)
 	err := ss.s.reader.QueryRowContext(ctx,
-		`SELECT t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, `+joinedSessionColumns+`
+		`SELECT `+joinedAccessTokenColumns+`, `+joinedSessionColumns+`
 		 FROM oauth2_access_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
 		 WHERE t.hash = ?`, hash).Scan(append(t.dest(), s.dest()...)...)
 	if err != nil {

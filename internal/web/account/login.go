@@ -7,6 +7,7 @@ import (
 
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/template"
+	"github.com/mxauth/mxauth/internal/web/oauth"
 	"github.com/mxauth/mxauth/internal/web/session"
 )
 
@@ -50,7 +51,7 @@ func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, status int, ne
 	}
 	p.render(w, r, status, template.LoginPage{
 		Layout: p.Layout, Action: p.local(PathLogin), CSRFToken: csrf, Next: next,
-		Username: username, Error: msg,
+		Username: username, Error: msg, ClientName: p.clientNameFor(r, next),
 	})
 }
 
@@ -150,4 +151,21 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 		next = p.local(PathLogin)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// clientNameFor names the application a sign-in continues to, when next is its consent page.
+func (p *Pages) clientNameFor(r *http.Request, next string) string {
+	id, ok := strings.CutPrefix(next, p.local(oauth.PathConsent))
+	if !ok || id == "" {
+		return ""
+	}
+	g, err := p.Store.Grants().Get(r.Context(), id)
+	if err != nil {
+		return ""
+	}
+	c, err := p.Store.Clients().Get(r.Context(), g.ClientID)
+	if err != nil {
+		return ""
+	}
+	return clientView(c.Metadata, r.Header.Get("Accept-Language")).DisplayName()
 }

@@ -10,7 +10,8 @@
 -- of unused dynamic clients is not blocked by the grants of abandoned logins. Exchanged
 -- grants outlive their expiry (GrantStore.DeleteExpired) so that a replayed code is still
 -- recognised; browser_session_id and session_id are therefore plain references that may
--- outlive what they name.
+-- outlive what they name. An exchanged grant goes when its session is deleted
+-- (SessionStore.DeleteExpired deletes both), so session_id never blocks that deletion.
 CREATE TABLE oauth2_authorization_grants (
     id                    TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     client_id             TEXT COLLATE "C" NOT NULL REFERENCES oauth_clients (id) ON DELETE CASCADE,
@@ -67,6 +68,8 @@ CREATE UNIQUE INDEX oauth2_sessions_active_device ON oauth2_sessions (user_id, d
     WHERE ended_at IS NULL;
 
 CREATE INDEX oauth2_sessions_client ON oauth2_sessions (client_id);
+-- SessionStore.DeleteExpired: sessions that ended before the cutoff.
+CREATE INDEX oauth2_sessions_ended ON oauth2_sessions (ended_at) WHERE ended_at IS NOT NULL;
 
 -- Access tokens (RFC 6749 §1.4). hash is UNIQUE, so the introspection lookup is one probe of
 -- its index.
@@ -76,13 +79,22 @@ CREATE TABLE oauth2_access_tokens (
     hash       BYTEA       NOT NULL UNIQUE,
     created_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
-    revoked_at TIMESTAMPTZ  -- NULL unless revoked
+    revoked_at TIMESTAMPTZ, -- NULL unless revoked
+    -- NULL until first presented (SessionStore.MarkAccessTokensUsed, first use wins). Refresh
+    -- reads it to tell a retry after a lost response from a replay. It is in no index, so
+    -- recording a use is a HOT update.
+    first_used_at TIMESTAMPTZ
 );
 
 CREATE INDEX oauth2_access_tokens_session ON oauth2_access_tokens (session_id);
+-- SessionStore.DeleteExpired: a token is dead from the earlier of its expiry and its
+-- revocation (LEAST ignores NULL). The query repeats this expression exactly.
+CREATE INDEX oauth2_access_tokens_dead ON oauth2_access_tokens (LEAST(expires_at, revoked_at));
 
 -- Refresh tokens (RFC 6749 §1.5). access_token_id and next_id are plain references: the
--- rotation rules (with the refresh grant) decide how long each row lives.
+-- rotation rules (SessionStore.Refresh, DeleteExpired) decide how long each row lives; a
+-- spent token is kept until its successor is spent too, so that presenting it again can be
+-- told apart as a retry or a replay.
 CREATE TABLE oauth2_refresh_tokens (
     id              TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     session_id      TEXT COLLATE "C" NOT NULL REFERENCES oauth2_sessions (id) ON DELETE CASCADE,
@@ -95,3 +107,8 @@ CREATE TABLE oauth2_refresh_tokens (
 );
 
 CREATE INDEX oauth2_refresh_tokens_session ON oauth2_refresh_tokens (session_id);
+-- SessionStore.DeleteExpired: revoked tokens, and spent tokens whose successor was spent.
+CREATE INDEX oauth2_refresh_tokens_revoked ON oauth2_refresh_tokens (revoked_at)
+    WHERE revoked_at IS NOT NULL;
+CREATE INDEX oauth2_refresh_tokens_consumed ON oauth2_refresh_tokens (consumed_at)
+    WHERE consumed_at IS NOT NULL;
