@@ -22,19 +22,25 @@ const (
 	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
 	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
 	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
-	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at`
+	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
 	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+	// joinedAccessTokenColumns are accessTokenColumns of the token aliased t in a join.
+	joinedAccessTokenColumns = `t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, t.first_used_at`
 )
 
-// revokeTokensOf is the part of a WITH clause that revokes, at the time in parameter
-// timeParam, the tokens of the sessions that the query named sessions returns.
-func revokeTokensOf(sessions, timeParam string) string {
-	return `revoked_access AS (
+// revokeTokensOf is one statement that revokes, at the time in parameter timeParam, the
+// unrevoked tokens of the sessions whose IDs the query sessionIDs returns.
+//
+// It runs as a statement of its own, after the one that ended (and so locked) the sessions.
+// A statement sees the rows committed when it started (READ COMMITTED): were the revocation
+// part of an UPDATE of a session that had to wait for a Refresh holding the session's lock,
+// it would miss the tokens that Refresh inserted, and leave them unrevoked.
+func revokeTokensOf(sessionIDs, timeParam string) string {
+	return `WITH revoked_access AS (
 	     UPDATE oauth2_access_tokens SET revoked_at = ` + timeParam + `
-	     WHERE session_id IN (SELECT id FROM ` + sessions + `) AND revoked_at IS NULL),
-	 revoked_refresh AS (
-	     UPDATE oauth2_refresh_tokens SET revoked_at = ` + timeParam + `
-	     WHERE session_id IN (SELECT id FROM ` + sessions + `) AND revoked_at IS NULL)`
+	     WHERE session_id IN (` + sessionIDs + `) AND revoked_at IS NULL)
+	 UPDATE oauth2_refresh_tokens SET revoked_at = ` + timeParam + `
+	 WHERE session_id IN (` + sessionIDs + `) AND revoked_at IS NULL`
 }
 
 // StartFromGrant exchanges the grant and starts ns in one transaction.
@@ -87,25 +93,27 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 // endDeviceSessionsAndStart locks the user, ends their active sessions on the new session's
 // device at now (revoking their tokens), and inserts the new session and its tokens, in one
 // round trip. It returns the ended sessions oldest first, nil if there were none.
+//
+// The revocation is a statement of its own (see revokeTokensOf); it finds the sessions just
+// ended by their end time, which can only add sessions of the device that ended in the same
+// millisecond and whose tokens are revoked already.
 func endDeviceSessionsAndStart(ctx context.Context, tx pgx.Tx, ns store.NewSession, now time.Time) ([]model.Session, error) {
-	s, at, rt := ns.Session, ns.AccessToken, ns.RefreshToken
+	s := ns.Session
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE`, s.UserID)
 	batch.Queue(`WITH ended AS (
 	     UPDATE oauth2_sessions SET ended_at = $3
 	     WHERE user_id = $1 AND device_id = $2 AND ended_at IS NULL
-	     RETURNING `+sessionColumns+`),
-	 `+revokeTokensOf("ended", "$3")+`
+	     RETURNING `+sessionColumns+`)
 	 SELECT `+sessionColumns+` FROM ended ORDER BY created_at, id`,
+		s.UserID, s.DeviceID, toDB(now))
+	batch.Queue(revokeTokensOf(
+		`SELECT id FROM oauth2_sessions WHERE user_id = $1 AND device_id = $2 AND ended_at = $3`, "$3"),
 		s.UserID, s.DeviceID, toDB(now))
 	batch.Queue(`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
 		toDB(s.CreatedAt), nullTime(s.EndedAt))
-	batch.Queue(`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		at.ID, at.SessionID, at.Hash, toDB(at.CreatedAt), toDB(at.ExpiresAt), nullTime(at.RevokedAt))
-	batch.Queue(`INSERT INTO oauth2_refresh_tokens (`+refreshTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		rt.ID, rt.SessionID, rt.Hash, nullString(rt.AccessTokenID), toDB(rt.CreatedAt),
-		nullTime(rt.ConsumedAt), nullString(rt.NextID), nullTime(rt.RevokedAt))
+	queueInsertTokens(batch, ns.AccessToken, ns.RefreshToken)
 
 	results := tx.SendBatch(ctx, batch)
 	var ended []model.Session
@@ -113,7 +121,7 @@ func endDeviceSessionsAndStart(ctx context.Context, tx pgx.Tx, ns store.NewSessi
 	if err == nil {
 		ended, err = collectSessions(results.Query())
 	}
-	for range 3 {
+	for range 4 {
 		if err == nil {
 			_, err = results.Exec()
 		}
@@ -123,6 +131,16 @@ func endDeviceSessionsAndStart(ctx context.Context, tx pgx.Tx, ns store.NewSessi
 		err = closeErr
 	}
 	return ended, err
+}
+
+// queueInsertTokens queues the inserts of an access token and a refresh token, as given.
+func queueInsertTokens(batch *pgx.Batch, at model.AccessToken, rt model.RefreshToken) {
+	batch.Queue(`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		at.ID, at.SessionID, at.Hash, toDB(at.CreatedAt), toDB(at.ExpiresAt), nullTime(at.RevokedAt),
+		nullTime(at.FirstUsedAt))
+	batch.Queue(`INSERT INTO oauth2_refresh_tokens (`+refreshTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		rt.ID, rt.SessionID, rt.Hash, nullString(rt.AccessTokenID), toDB(rt.CreatedAt),
+		nullTime(rt.ConsumedAt), nullString(rt.NextID), nullTime(rt.RevokedAt))
 }
 
 // Get returns the session with this ID, or store.ErrNotFound.
@@ -141,25 +159,35 @@ func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error
 }
 
 // End ends the session at t unless it has ended already (coalesce keeps the first time) and
-// revokes its tokens that are not revoked yet, in one statement. The UPDATE locks the
-// session's row, so an End racing another End or a login on the device waits for it.
+// revokes its tokens that are not revoked yet, in one transaction of two statements sent in
+// one round trip. The UPDATE locks the session's row, so an End racing another End, a login
+// on the device or a Refresh waits for it; the revocation then sees every token they
+// inserted (see revokeTokensOf).
 func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	const op = "end session"
 	if !validOAuthID(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
-	var found bool
-	err := ss.s.pool.QueryRow(ctx,
-		`WITH target AS (
-		     UPDATE oauth2_sessions SET ended_at = coalesce(ended_at, $2) WHERE id = $1 RETURNING id),
-		 `+revokeTokensOf("target", "$2")+`
-		 SELECT EXISTS (SELECT FROM target)`,
-		id, toDB(t)).Scan(&found)
+	err := pgx.BeginFunc(ctx, ss.s.pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(`UPDATE oauth2_sessions SET ended_at = coalesce(ended_at, $2) WHERE id = $1`, id, toDB(t))
+		batch.Queue(revokeTokensOf(`SELECT $1::text`, "$2"), id, toDB(t))
+		results := tx.SendBatch(ctx, batch)
+		tag, err := results.Exec()
+		if err == nil && tag.RowsAffected() == 0 {
+			err = store.ErrNotFound
+		}
+		if err == nil {
+			_, err = results.Exec()
+		}
+		// Close reports the batch's first error again; keep the first one seen.
+		if closeErr := results.Close(); err == nil {
+			err = closeErr
+		}
+		return err
+	})
 	if err != nil {
 		return mapError(op, err)
-	}
-	if !found {
-		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	return nil
 }
@@ -193,7 +221,7 @@ func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (mode
 		s sessionRow
 	)
 	err := ss.s.pool.QueryRow(ctx,
-		`SELECT t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, `+joinedSessionColumns+`
+		`SELECT `+joinedAccessTokenColumns+`, `+joinedSessionColumns+`
 		 FROM oauth2_access_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
 		 WHERE t.hash = $1`, hash).Scan(append(t.dest(), s.dest()...)...)
 	if err != nil {

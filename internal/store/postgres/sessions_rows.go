@@ -52,17 +52,18 @@ func (r *sessionRow) session() model.Session {
 
 // accessTokenRow receives the accessTokenColumns of one row.
 type accessTokenRow struct {
-	t         model.AccessToken
-	revokedAt *time.Time
+	t                      model.AccessToken
+	revokedAt, firstUsedAt *time.Time
 }
 
 func (r *accessTokenRow) dest() []any {
-	return []any{&r.t.ID, &r.t.SessionID, &r.t.Hash, &r.t.CreatedAt, &r.t.ExpiresAt, &r.revokedAt}
+	return []any{&r.t.ID, &r.t.SessionID, &r.t.Hash, &r.t.CreatedAt, &r.t.ExpiresAt, &r.revokedAt, &r.firstUsedAt}
 }
 
 func (r *accessTokenRow) token() model.AccessToken {
 	t := r.t
 	t.CreatedAt, t.ExpiresAt, t.RevokedAt = fromDB(t.CreatedAt), fromDB(t.ExpiresAt), optionalTime(r.revokedAt)
+	t.FirstUsedAt = optionalTime(r.firstUsedAt)
 	return t
 }
 
@@ -105,6 +106,25 @@ func checkNewSession(grantID string, ns store.NewSession) error {
 	return checkOAuthText(oauthText{"session ID", s.ID}, oauthText{"user ID", s.UserID},
 		oauthText{"client ID", s.ClientID}, oauthText{"device ID", s.DeviceID},
 		oauthText{"scope", s.Scope}, oauthText{"access token ID", at.ID},
+		oauthText{"refresh token ID", rt.ID}, oauthText{"next refresh token ID", rt.NextID})
+}
+
+// checkNewTokens refuses a refresh's token pair whose parts do not belong together: both
+// tokens name one session, and the refresh token is issued with the access token
+// (RFC 6749 §5.1). Refresh checks that the session is the presented token's.
+func checkNewTokens(next store.NewTokens) error {
+	at, rt := next.AccessToken, next.RefreshToken
+	switch {
+	case at.ID == "" || rt.ID == "" || at.SessionID == "":
+		return errors.New("token IDs and the session ID must not be empty")
+	case rt.SessionID != at.SessionID:
+		return fmt.Errorf("the tokens name sessions %q and %q", at.SessionID, rt.SessionID)
+	case rt.AccessTokenID != at.ID:
+		return fmt.Errorf("refresh token names access token %q, want %q", rt.AccessTokenID, at.ID)
+	case len(at.Hash) == 0 || len(rt.Hash) == 0:
+		return errors.New("token hashes must not be empty")
+	}
+	return checkOAuthText(oauthText{"session ID", at.SessionID}, oauthText{"access token ID", at.ID},
 		oauthText{"refresh token ID", rt.ID}, oauthText{"next refresh token ID", rt.NextID})
 }
 

@@ -18,6 +18,8 @@ import (
 func testOAuth(t *testing.T, open OpenFunc) {
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("Refresh", func(t *testing.T) { testRefresh(t, open) })
+	t.Run("Cleanup", func(t *testing.T) { testSessionsCleanup(t, open) })
 }
 
 // testSessions checks store.SessionStore. Besides the interface's contract it pins down, for
