@@ -34,6 +34,16 @@ func TestBadArguments(t *testing.T) {
 		{name: "not http", args: []string{"-url", "ftp://127.0.0.1", "metadata"}, want: []string{"base URL must be an absolute http"}},
 		{name: "unparsable URL", args: []string{"-url", "http://[::1", "metadata"}, want: []string{"-url:"}},
 		{
+			name: "exchange without an account",
+			args: []string{"-password", "pw", "exchange"},
+			want: []string{"mxauth-bench: exchange: this scenario signs in: give the account with -user and -password"},
+		},
+		{
+			name: "exchange with an empty pool and no password",
+			args: []string{"-user", "alice", "-pool", "0", "exchange"},
+			want: []string{"exchange: this scenario signs in", "mxauth-bench: exchange: the code pool (-pool) must hold at least 1 code, got 0"},
+		},
+		{
 			name: "every option problem listed",
 			args: []string{"-c", "0", "-warmup", "-1s", "metadata"},
 			want: []string{"mxauth-bench: connections", "mxauth-bench: warm-up"},
@@ -91,6 +101,42 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if cfg.json {
 		t.Error("-json is on by default")
+	}
+}
+
+func TestParseSignIn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want bench.SignIn
+	}{
+		{
+			name: "default pool",
+			args: []string{"-user", "alice", "-password", "pw", "exchange"},
+			want: bench.SignIn{Username: "alice", Password: "pw", Codes: bench.DefaultCodePool},
+		},
+		{
+			name: "explicit pool",
+			args: []string{"-user", "alice", "-password", "pw", "-pool", "500", "exchange"},
+			want: bench.SignIn{Username: "alice", Password: "pw", Codes: 500},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := parseArgs(tt.args, bench.DefaultRegistry(), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, ok := cfg.scenario.(*bench.Exchange)
+			if !ok {
+				t.Fatalf("scenario is %T, want *bench.Exchange", cfg.scenario)
+			}
+			if diff := cmp.Diff(tt.want, e.SignIn); diff != "" {
+				t.Errorf("SignIn (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -148,7 +148,11 @@ func newConfigCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = stdout.Write(config.Generate(secret))
+			hsSecret, err := secretbox.GenerateSecret(rand.Reader)
+			if err != nil {
+				return err
+			}
+			_, err = stdout.Write(config.Generate(secret, hsSecret))
 			return err
 		},
 	})

@@ -108,6 +108,11 @@ type Passwords struct {
 type Matrix struct {
 	// ServerName is the homeserver's server name, the domain of user IDs (@alice:ServerName).
 	ServerName string `yaml:"server_name"`
+	// Secret is shared with the homeserver: it authenticates the homeserver's token
+	// introspection requests (Authorization: Bearer <secret>) and, later, mxauth's calls to the
+	// homeserver. SecretFile names a file holding it instead.
+	Secret     string `yaml:"secret"`
+	SecretFile string `yaml:"secret_file"`
 }
 
 // Registration governs the dynamic client registration endpoint.

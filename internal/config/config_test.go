@@ -154,6 +154,7 @@ func TestValidate(t *testing.T) {
 		{"server names", "matrix:\n  server_name: \"bad name\"\n", []string{`matrix.server_name (line 2): "bad name" is not a Matrix server name`}},
 		{"server name with port and IPv6", "matrix:\n  server_name: \"[::1]:8448\"\n", nil},
 		{"server name bad port", "matrix:\n  server_name: \"example.com:99999\"\n", []string{`matrix.server_name (line 2):`}},
+		{"matrix secret", "matrix:\n  secret: short\n", []string{"matrix.secret (line 2): is too short"}},
 		{"two peppers", "passwords:\n  bcrypt_pepper: a\n  bcrypt_pepper_file: /b\n", []string{"passwords.bcrypt_pepper (line 2): set either"}},
 		{"valid static clients", "clients:\n  - client_id: bot\n    client_secret: s3cret\n    grant_types: [client_credentials]\n  - client_id: cli\n    token_endpoint_auth_method: none\n    redirect_uris: [\"http://127.0.0.1/cb\"]\n", nil},
 		{"static client problems", "clients:\n  - client_id: bot\n  - client_id: bot\n    client_secret: x\n    client_secret_file: /y\n  - client_id: \"a b\"\n    token_endpoint_auth_method: none\n    client_secret: x\n    redirect_uris: [\"/rel\", \"https://x/#f\"]\n    grant_types: [password]\n  - client_id: \"\"\n    token_endpoint_auth_method: private_key_jwt\n", []string{
@@ -194,7 +195,7 @@ func TestValidate(t *testing.T) {
 func TestGeneratedConfigLoadsAndValidates(t *testing.T) {
 	t.Parallel()
 	secret := strings.Repeat("0f", 32)
-	cfg, err := Parse(Generate(secret))
+	cfg, err := Parse(Generate(secret, "matrix-secret-0123456789"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +205,7 @@ func TestGeneratedConfigLoadsAndValidates(t *testing.T) {
 	want := Default()
 	want.Resolve()
 	want.Secrets.Encryption = secret
+	want.Matrix.Secret = "matrix-secret-0123456789"
 	if d := cmp.Diff(want, cfg, cmpopts.EquateEmpty(), cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool {
 		return p.String() == "keyLines"
 	}, cmp.Ignore())); d != "" {

@@ -3,10 +3,11 @@ package config
 import "strings"
 
 // Generate returns a commented configuration file holding the given fresh encryption secret
-// (64 hex characters). Every other key is shown at its default value; the file loads and
+// (64 hex characters) and homeserver secret. Every other key is shown at its default value; the file loads and
 // validates as it is.
-func Generate(encryptionSecret string) []byte {
-	return []byte(strings.Replace(generatedTemplate, "@SECRET@", encryptionSecret, 1))
+func Generate(encryptionSecret, matrixSecret string) []byte {
+	s := strings.Replace(generatedTemplate, "@SECRET@", encryptionSecret, 1)
+	return []byte(strings.Replace(s, "@MATRIXSECRET@", matrixSecret, 1))
 }
 
 const generatedTemplate = `# mxauth configuration. Every key is optional except where noted; the values below are
@@ -86,6 +87,9 @@ passwords:
 matrix:
   # The homeserver's server name: user IDs are @user:server_name.
   server_name: "localhost"
+  # Shared with the homeserver (Synapse's matrix_authentication_service.secret): the
+  # homeserver presents it to introspect access tokens. Or use secret_file.
+  secret: "@MATRIXSECRET@"
 
 registration:
   # Dynamic client registration (RFC 7591), which Matrix clients use before every login:

@@ -49,6 +49,12 @@ func (c *Config) Validate() Problems {
 	if !validServerName(c.Matrix.ServerName) {
 		v.add("matrix.server_name", "%q is not a Matrix server name (a host name or IP literal, optionally with :port)", c.Matrix.ServerName)
 	}
+	if c.Matrix.Secret != "" && c.Matrix.SecretFile != "" {
+		v.add("matrix.secret", "set either matrix.secret or matrix.secret_file, not both")
+	}
+	if c.Matrix.Secret != "" && len(c.Matrix.Secret) < 16 {
+		v.add("matrix.secret", "is too short: use at least 16 random characters (`mxauth config generate` makes one)")
+	}
 	v.registration(c.Registration)
 	v.staticClients(c.Clients)
 	if c.Metrics.Listen != "" {
