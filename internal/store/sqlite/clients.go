@@ -23,7 +23,7 @@ func (cs clientStore) Get(ctx context.Context, id string) (model.Client, error) 
 	if !store.IsStorableClientID(id) {
 		return model.Client{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	c, err := scanClient(cs.s.reader.QueryRowContext(ctx,
+	c, err := scanClient(cs.s.hot.queryRow(ctx,
 		`SELECT `+clientColumns+` FROM oauth_clients WHERE id = ?`, id))
 	if err != nil {
 		return model.Client{}, mapError(op, err)

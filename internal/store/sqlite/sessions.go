@@ -228,7 +228,7 @@ func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (mode
 		t accessTokenRow
 		s sessionRow
 	)
-	err := ss.s.reader.QueryRowContext(ctx,
+	err := ss.s.hot.queryRow(ctx,
 		`SELECT `+joinedAccessTokenColumns+`, `+joinedSessionColumns+`
 		 FROM oauth2_access_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
 		 WHERE t.hash = ?`, hash).Scan(append(t.dest(), s.dest()...)...)
@@ -248,7 +248,7 @@ func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (mod
 		t refreshTokenRow
 		s sessionRow
 	)
-	err := ss.s.reader.QueryRowContext(ctx,
+	err := ss.s.hot.queryRow(ctx,
 		`SELECT t.id, t.session_id, t.hash, t.access_token_id, t.created_at, t.consumed_at,
 		        t.next_id, t.revoked_at, `+joinedSessionColumns+`
 		 FROM oauth2_refresh_tokens t JOIN oauth2_sessions s ON s.id = t.session_id

@@ -43,6 +43,8 @@ type Store struct {
 	writer *sql.DB
 	// reader is the query_only pool; it is writer itself for MemoryPath.
 	reader *sql.DB
+	// hot caches prepared statements for the lookups on the token paths.
+	hot    *stmtCache
 	clock  clock.Clock
 	memory bool
 }
@@ -89,7 +91,7 @@ func openMemory(ctx context.Context, opts Options) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open in-memory database: %w", err), db.Close())
 	}
-	return &Store{writer: db, reader: db, clock: opts.Clock, memory: true}, nil
+	return &Store{writer: db, reader: db, hot: newStmtCache(db), clock: opts.Clock, memory: true}, nil
 }
 
 func openFile(ctx context.Context, opts Options) (*Store, error) {
@@ -118,7 +120,7 @@ func openFile(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s for reading: %w", path, err),
 			reader.Close(), writer.Close())
 	}
-	return &Store{writer: writer, reader: reader, clock: opts.Clock}, nil
+	return &Store{writer: writer, reader: reader, hot: newStmtCache(reader), clock: opts.Clock}, nil
 }
 
 // checkPath turns the common set-up mistakes into messages that say what to do, instead of
@@ -244,6 +246,7 @@ func poolStats(name string, db *sql.DB) store.PoolStats {
 
 // Close closes both pools. An in-memory database is gone afterwards.
 func (s *Store) Close() error {
+	s.hot.close()
 	if s.memory {
 		return s.writer.Close()
 	}

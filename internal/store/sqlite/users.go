@@ -55,7 +55,7 @@ func (us userStore) getBy(ctx context.Context, op, column, value string) (model.
 	if !isStorableLookupKey(value) {
 		return model.User{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	u, err := scanUser(us.s.reader.QueryRowContext(ctx,
+	u, err := scanUser(us.s.hot.queryRow(ctx,
 		`SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value))
 	if err != nil {
 		return model.User{}, mapError(op, err)
