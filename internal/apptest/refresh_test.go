@@ -96,7 +96,15 @@ func revoke(t *testing.T, s *Server, form url.Values) int {
 
 func TestRevocation(t *testing.T) {
 	t.Parallel()
-	s := Start(t, manyRegistrations)
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testRevocation(t, b.Start(t, manyRegistrations))
+		})
+	}
+}
+
+func testRevocation(t *testing.T, s *Server) {
 	s.CreateUser(t, "alice", testPassword)
 	clientID := nativeClient(t, s, "")
 	br := s.NewBrowser(t)
