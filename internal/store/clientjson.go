@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/mxauth/mxauth/internal/model"
 )
@@ -38,7 +36,7 @@ func NewDynamicClientRecord(c model.Client) (ClientRecord, error) {
 		// confidential client would hand one registrant's credentials to another.
 		return ClientRecord{}, fmt.Errorf("store: confidential client %q must not have a metadata digest", c.ID)
 	}
-	if err := checkStorable("metadata digest", c.MetadataDigest); err != nil {
+	if err := checkTexts(namedText{"metadata digest", c.MetadataDigest}); err != nil {
 		return ClientRecord{}, err
 	}
 	return newClientRecord(c)
@@ -75,7 +73,7 @@ func newClientRecord(c model.Client) (ClientRecord, error) {
 	if c.ID == "" {
 		return ClientRecord{}, errors.New("store: client ID is empty")
 	}
-	if err := checkStorable("client ID", c.ID); err != nil {
+	if err := checkTexts(namedText{"client ID", c.ID}); err != nil {
 		return ClientRecord{}, err
 	}
 	doc, err := encodeClientMetadata(c.Metadata)
@@ -86,24 +84,6 @@ func newClientRecord(c model.Client) (ClientRecord, error) {
 		c.SecretHash = nil
 	}
 	return ClientRecord{Client: c, Metadata: doc}, nil
-}
-
-// IsStorableClientID reports whether id could be the ID of a stored client. Lookups with any
-// other ID (from untrusted input) answer ErrNotFound without asking the database, which
-// PostgreSQL would answer with an encoding error instead.
-func IsStorableClientID(id string) bool { return id != "" && checkStorable("", id) == nil }
-
-// checkStorable refuses strings that a backend cannot keep exactly: PostgreSQL text and jsonb
-// reject NUL and invalid UTF-8, and encoding/json would silently replace invalid UTF-8 with
-// U+FFFD. Both backends refuse them, so they behave alike.
-func checkStorable(what, s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("store: %s %q is not valid UTF-8", what, s)
-	}
-	if strings.ContainsRune(s, 0) {
-		return fmt.Errorf("store: %s %q contains a NUL character", what, s)
-	}
-	return nil
 }
 
 // clientMetadataDoc is the stored JSON form of model.ClientMetadata. The keys are the
@@ -153,8 +133,9 @@ func encodeClientMetadata(m model.ClientMetadata) ([]byte, error) {
 	for _, l := range m.Localized {
 		doc.Localized = append(doc.Localized, localizedDoc(l))
 	}
+	// Every string must survive both backends and encoding/json; see validate.go.
 	for _, s := range doc.strings() {
-		if err := checkStorable("metadata value", s); err != nil {
+		if err := checkText("metadata value", s); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -64,28 +63,5 @@ func TestEncodeClientMetadataIsReadable(t *testing.T) {
 		`"localized":[{"field":"client_name","lang":"fr","value":"Élément"}]}`
 	if string(doc) != want {
 		t.Errorf("encoded\n%s\nwant\n%s", doc, want)
-	}
-}
-
-func TestCheckStorable(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in      string
-		wantErr string
-	}{
-		{"", ""},
-		{"plain é 🚀", ""},
-		{"nul\x00", "NUL"},
-		{"\xff", "UTF-8"},
-		{"half \xc3", "UTF-8"},
-	}
-	for _, tt := range tests {
-		err := checkStorable("value", tt.in)
-		if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-			t.Errorf("checkStorable(%q) = %v, want an error containing %q", tt.in, err, tt.wantErr)
-		}
-		if got, want := IsStorableClientID(tt.in), tt.in != "" && tt.wantErr == ""; got != want {
-			t.Errorf("IsStorableClientID(%q) = %v, want %v", tt.in, got, want)
-		}
 	}
 }

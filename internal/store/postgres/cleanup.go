@@ -79,3 +79,18 @@ func (ss sessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limi
 	}
 	return deleted + sessions, nil
 }
+
+// deleteBatch runs query, a DELETE whose parameters are the cutoff ($1) and the most rows it
+// may delete ($2; the cleanup methods' contract: "at most limit"), and returns how many rows
+// it deleted. A limit below 1 deletes nothing without asking the database: PostgreSQL would
+// reject a negative LIMIT, and "at most 0" deletes nothing.
+func (s *Store) deleteBatch(ctx context.Context, op, query string, cutoff time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	tag, err := s.pool.Exec(ctx, query, toDB(cutoff), limit)
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return int(tag.RowsAffected()), nil
+}

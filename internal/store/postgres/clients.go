@@ -24,7 +24,7 @@ const createDynamicAttempts = 3
 // Get returns the client with this ID, or store.ErrNotFound.
 func (cs clientStore) Get(ctx context.Context, id string) (model.Client, error) {
 	const op = "get client"
-	if !store.IsStorableClientID(id) {
+	if !store.IsStorableKey(id) {
 		return model.Client{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	c, err := scanClient(cs.s.pool.QueryRow(ctx,
@@ -155,7 +155,7 @@ func (cs clientStore) List(ctx context.Context, origin model.ClientOrigin) ([]mo
 // MarkUsed sets first_used_at unless it is set already.
 func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) error {
 	const op = "mark client used"
-	if !store.IsStorableClientID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	// PostgreSQL counts every row the WHERE matched, also when COALESCE keeps the old value,
@@ -179,22 +179,14 @@ func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) erro
 // chose a row, PostgreSQL re-checks the outer conditions on the row's new version
 // (READ COMMITTED) and skips it, but it does not re-run the subquery.
 func (cs clientStore) DeleteUnusedDynamic(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete unused dynamic clients"
-	if limit <= 0 {
-		return 0, nil // PostgreSQL would reject a negative LIMIT; "at most 0" deletes nothing
-	}
-	tag, err := cs.s.pool.Exec(ctx,
+	return cs.s.deleteBatch(ctx, "delete unused dynamic clients",
 		`DELETE FROM oauth_clients
 		 WHERE id IN (SELECT id FROM oauth_clients
 		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1
 		                AND NOT EXISTS (SELECT 1 FROM oauth2_sessions s WHERE s.client_id = oauth_clients.id)
 		              ORDER BY registered_at LIMIT $2)
 		   AND origin = 'dynamic' AND first_used_at IS NULL AND registered_at < $1`,
-		toDB(cutoff), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(tag.RowsAffected()), nil
+		cutoff, limit)
 }
 
 func scanClient(row pgx.Row) (model.Client, error) {
@@ -213,37 +205,9 @@ func scanClient(row pgx.Row) (model.Client, error) {
 		return model.Client{}, fmt.Errorf("client %q: %w", c.ID, err)
 	}
 	c.Origin = model.ClientOrigin(origin)
-	if digest != nil {
-		c.MetadataDigest = *digest
-	}
-	c.CreatedAt = fromDB(c.CreatedAt)
-	if firstUsed != nil {
-		c.FirstUsedAt = fromDB(*firstUsed)
-	}
+	c.MetadataDigest = stringOrEmpty(digest)
+	c.CreatedAt, c.FirstUsedAt = fromDB(c.CreatedAt), optionalTime(firstUsed)
 	return c, nil
-}
-
-// nullBytes stores an empty byte slice as NULL, like the SQLite backend.
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// nullTime stores the zero time ("never") as NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return toDB(t)
 }
 
 // Compile-time check that the aggregate implements its interface.

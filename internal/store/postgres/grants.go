@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,7 +25,7 @@ const grantColumns = `id, client_id, redirect_uri, response_mode, scope, device_
 // any other status is refused, as Create starts a grant's life.
 func (gs grantStore) Create(ctx context.Context, g model.AuthorizationGrant) error {
 	const op = "create authorization grant"
-	g, err := newGrantRecord(g)
+	g, err := store.CheckNewGrant(g)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
@@ -45,33 +44,10 @@ func (gs grantStore) Create(ctx context.Context, g model.AuthorizationGrant) err
 	return nil
 }
 
-// newGrantRecord checks g for Create and sets its status.
-func newGrantRecord(g model.AuthorizationGrant) (model.AuthorizationGrant, error) {
-	switch g.Status {
-	case "", model.GrantPending:
-		g.Status = model.GrantPending
-	default:
-		return g, fmt.Errorf("grant %q has status %q; a new grant is %q", g.ID, g.Status, model.GrantPending)
-	}
-	if g.ID == "" || g.ClientID == "" {
-		return g, errors.New("grant ID and client ID must not be empty")
-	}
-	return g, checkOAuthText(
-		oauthText{"grant ID", g.ID}, oauthText{"client ID", g.ClientID},
-		oauthText{"redirect URI", g.RedirectURI}, oauthText{"response mode", g.ResponseMode},
-		oauthText{"scope", g.Scope}, oauthText{"device ID", g.DeviceID},
-		oauthText{"state", g.State}, oauthText{"nonce", g.Nonce},
-		oauthText{"code challenge", g.CodeChallenge},
-		oauthText{"code challenge method", g.CodeChallengeMethod},
-		oauthText{"prompt", g.Prompt}, oauthText{"login hint", g.LoginHint},
-		oauthText{"user ID", g.UserID}, oauthText{"browser session ID", g.BrowserSessionID},
-		oauthText{"session ID", g.SessionID})
-}
-
 // Get returns the grant with this ID, or store.ErrNotFound.
 func (gs grantStore) Get(ctx context.Context, id string) (model.AuthorizationGrant, error) {
 	const op = "get authorization grant"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return model.AuthorizationGrant{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	g, err := scanGrant(gs.s.pool.QueryRow(ctx,
@@ -101,7 +77,7 @@ func (gs grantStore) GetByCodeHash(ctx context.Context, hash []byte) (model.Auth
 // grant holds violates the UNIQUE index and is store.ErrConflict.
 func (gs grantStore) Fulfil(ctx context.Context, id string, f store.GrantFulfilment) error {
 	const op = "fulfil authorization grant"
-	if err := checkFulfilment(f); err != nil {
+	if err := store.CheckFulfilment(f); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return gs.transition(ctx, op, id,
@@ -109,15 +85,6 @@ func (gs grantStore) Fulfil(ctx context.Context, id string, f store.GrantFulfilm
 		 code_hash = $5, fulfilled_at = $6, expires_at = $7`,
 		f.UserID, nullString(f.BrowserSessionID), nullTime(f.AuthTime), f.CodeHash,
 		toDB(f.FulfilledAt), toDB(f.ExpiresAt))
-}
-
-// checkFulfilment refuses a fulfilment that could not be exchanged later: a code is issued
-// to a signed-in user (RFC 6749 §4.1.2).
-func checkFulfilment(f store.GrantFulfilment) error {
-	if f.UserID == "" || len(f.CodeHash) == 0 || f.FulfilledAt.IsZero() {
-		return errors.New("a fulfilment needs a user ID, a code hash and a fulfilment time")
-	}
-	return checkOAuthText(oauthText{"user ID", f.UserID}, oauthText{"browser session ID", f.BrowserSessionID})
 }
 
 // Deny moves a pending grant to denied with a guarded update.
@@ -130,7 +97,7 @@ func (gs grantStore) Deny(ctx context.Context, id string) error {
 // $2. One statement both moves the grant and, reading the snapshot from before the move,
 // tells a missing grant (store.ErrNotFound) from one in another status (store.ErrConflict).
 func (gs grantStore) transition(ctx context.Context, op, id, set string, args ...any) error {
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	var moved, exists bool
@@ -167,21 +134,13 @@ func grantNotMoved(ctx context.Context, tx pgx.Tx, id string) error {
 // WHERE repeats "not exchanged": if an exchange commits after the subquery chose a grant,
 // PostgreSQL re-checks the outer conditions on the row's new version and keeps it.
 func (gs grantStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete expired authorization grants"
-	if limit <= 0 {
-		return 0, nil // PostgreSQL would reject a negative LIMIT; "at most 0" deletes nothing
-	}
-	tag, err := gs.s.pool.Exec(ctx,
+	return gs.s.deleteBatch(ctx, "delete expired authorization grants",
 		`DELETE FROM oauth2_authorization_grants
 		 WHERE id IN (SELECT id FROM oauth2_authorization_grants
 		              WHERE expires_at < $1 AND status <> 'exchanged'
 		              ORDER BY expires_at LIMIT $2)
 		   AND expires_at < $1 AND status <> 'exchanged'`,
-		toDB(cutoff), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(tag.RowsAffected()), nil
+		cutoff, limit)
 }
 
 func scanGrant(row pgx.Row) (model.AuthorizationGrant, error) {

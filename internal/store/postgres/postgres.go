@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -125,10 +124,3 @@ func mapError(op string, err error) error {
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
-
-// toDB is how every timestamp is written: milliseconds, like the SQLite backend, so both
-// return identical values (PostgreSQL itself would round to microseconds).
-func toDB(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
-
-// fromDB is how every timestamp is read: pgx returns timestamptz in the local zone.
-func fromDB(t time.Time) time.Time { return t.UTC() }

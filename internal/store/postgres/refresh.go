@@ -28,10 +28,10 @@ import (
 // FOR NO KEY UPDATE does not block the foreign key checks of inserted tokens (FOR KEY SHARE).
 func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next store.NewTokens, now time.Time) (store.RefreshOutcome, error) {
 	const op = "refresh"
-	if !validOAuthID(presentedID) {
+	if !store.IsStorableKey(presentedID) {
 		return 0, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
-	if err := checkNewTokens(next); err != nil {
+	if err := store.CheckNewTokens(next); err != nil {
 		return 0, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	var (
@@ -97,7 +97,7 @@ func refreshInTx(ctx context.Context, tx pgx.Tx, presentedID string, next store.
 		return 0, false, fmt.Errorf("%w: the refresh token is revoked", store.ErrConflict)
 	case !st.spent:
 		return 0, false, errors.New("the refresh token is unspent, but the guarded update missed it")
-	case st.retryable():
+	case st.successor.Retryable():
 		retried, err := retryRefresh(ctx, tx, presentedID, st, next, now)
 		if err != nil || retried {
 			return store.Retried, false, err
@@ -111,24 +111,8 @@ func refreshInTx(ctx context.Context, tx pgx.Tx, presentedID string, next store.
 type refreshState struct {
 	revoked bool
 	spent   bool
-	// successorID is the successor (NextID) if its row still exists, else "".
-	successorID string
-	// successorLive: the successor is neither spent nor revoked.
-	successorLive bool
-	// successorAccessID is the access token issued with the successor ("" if none), and
-	// successorAccessUnused says that it exists and was never used.
-	successorAccessID     string
-	successorAccessUnused bool
-}
-
-// retryable reports whether the client can be taken to have lost the response that carried
-// the successor: the successor is live and its access token never used (Matrix CS API
-// "Refreshing an access token": the client must be able to retry a refresh whose response
-// was lost). A successor or access token that no longer exists (deleted by DeleteExpired)
-// cannot prove that it was unused, so it counts as used: a replay, which fails safe.
-func (st refreshState) retryable() bool {
-	return st.successorID != "" && st.successorLive &&
-		(st.successorAccessID == "" || st.successorAccessUnused)
+	// successor decides between a retry and a replay (store.RefreshSuccessor.Retryable).
+	successor store.RefreshSuccessor
 }
 
 func readRefreshState(ctx context.Context, tx pgx.Tx, presentedID string) (refreshState, error) {
@@ -144,8 +128,8 @@ func readRefreshState(ctx context.Context, tx pgx.Tx, presentedID string) (refre
 		 LEFT JOIN oauth2_refresh_tokens n ON n.id = p.next_id
 		 LEFT JOIN oauth2_access_tokens a ON a.id = n.access_token_id
 		 WHERE p.id = $1`, presentedID).Scan(&st.revoked, &st.spent,
-		&successorID, &st.successorLive, &successorAT, &st.successorAccessUnused)
-	st.successorID, st.successorAccessID = stringOrEmpty(successorID), stringOrEmpty(successorAT)
+		&successorID, &st.successor.Live, &successorAT, &st.successor.AccessTokenUnused)
+	st.successor.ID, st.successor.AccessTokenID = stringOrEmpty(successorID), stringOrEmpty(successorAT)
 	return st, err
 }
 
@@ -157,22 +141,22 @@ func retryRefresh(ctx context.Context, tx pgx.Tx, presentedID string, st refresh
 	ok, err := execOne(ctx, tx,
 		`UPDATE oauth2_refresh_tokens SET revoked_at = $2
 		 WHERE id = $1 AND consumed_at IS NULL AND revoked_at IS NULL`,
-		st.successorID, toDB(now))
+		st.successor.ID, toDB(now))
 	if err != nil || !ok {
 		return false, err
 	}
-	if st.successorAccessID != "" {
+	if st.successor.AccessTokenID != "" {
 		ok, err := execOne(ctx, tx,
 			`UPDATE oauth2_access_tokens SET revoked_at = coalesce(revoked_at, $2)
 			 WHERE id = $1 AND first_used_at IS NULL`,
-			st.successorAccessID, toDB(now))
+			st.successor.AccessTokenID, toDB(now))
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	ok, err = execOne(ctx, tx,
 		`UPDATE oauth2_refresh_tokens SET next_id = $2 WHERE id = $1 AND next_id = $3`,
-		presentedID, next.RefreshToken.ID, st.successorID)
+		presentedID, next.RefreshToken.ID, st.successor.ID)
 	if err != nil {
 		return false, err
 	}
@@ -246,10 +230,10 @@ func abortedForRetry(err error) bool {
 // have are dropped first, as PostgreSQL would refuse them as text.
 func (ss sessionStore) MarkAccessTokensUsed(ctx context.Context, ids []string, t time.Time) error {
 	const op = "mark access tokens used"
-	if t.IsZero() {
-		return fmt.Errorf("postgres: %s: the time of use is the zero time, which reads back as never", op)
+	if err := store.CheckTimeIsSet("time of use", t); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	ids = storableIDs(ids)
+	ids = store.StorableKeys(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -263,15 +247,4 @@ func (ss sessionStore) MarkAccessTokensUsed(ctx context.Context, ids []string, t
 		return mapError(op, err)
 	}
 	return nil
-}
-
-// storableIDs returns the IDs among ids that a row could have (see validOAuthID).
-func storableIDs(ids []string) []string {
-	kept := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if validOAuthID(id) {
-			kept = append(kept, id)
-		}
-	}
-	return kept
 }

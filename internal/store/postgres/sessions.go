@@ -54,10 +54,10 @@ func revokeTokensOf(sessionIDs, timeParam string) string {
 // block the foreign key checks of other transactions (they take FOR KEY SHARE).
 func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
 	const op = "start session from grant"
-	if !validOAuthID(grantID) {
+	if !store.IsStorableKey(grantID) {
 		return nil, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
-	if err := checkNewSession(grantID, ns); err != nil {
+	if err := store.CheckNewSession(grantID, ns); err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	var ended []model.Session
@@ -78,7 +78,7 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 		if err != nil {
 			return err
 		}
-		if err := checkSessionMatchesGrant(ns.Session, stringOrEmpty(grantUser), grantClient); err != nil {
+		if err := store.CheckSessionMatchesGrant(ns.Session, stringOrEmpty(grantUser), grantClient); err != nil {
 			return err
 		}
 		ended, err = endDeviceSessionsAndStart(ctx, tx, ns, now)
@@ -146,7 +146,7 @@ func queueInsertTokens(batch *pgx.Batch, at model.AccessToken, rt model.RefreshT
 // Get returns the session with this ID, or store.ErrNotFound.
 func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error) {
 	const op = "get session"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return model.Session{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	var r sessionRow
@@ -165,7 +165,7 @@ func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error
 // inserted (see revokeTokensOf).
 func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	const op = "end session"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	err := pgx.BeginFunc(ctx, ss.s.pool, func(tx pgx.Tx) error {
@@ -196,7 +196,7 @@ func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 // the same millisecond are ordered by ID (byte order), descending, so the order is stable.
 func (ss sessionStore) ListActiveByUser(ctx context.Context, userID string) ([]model.Session, error) {
 	const op = "list active sessions"
-	if !validOAuthID(userID) {
+	if !store.IsStorableKey(userID) {
 		return nil, nil // no user has such an ID
 	}
 	sessions, err := collectSessions(ss.s.pool.Query(ctx,

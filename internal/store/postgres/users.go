@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,7 +26,7 @@ const userColumns = `id, username, display_name, password_hash, admin, locked_at
 // Create inserts u. A taken ID (primary key) or username (UNIQUE) is store.ErrConflict.
 func (us userStore) Create(ctx context.Context, u model.User) error {
 	const op = "create user"
-	if err := checkUser(u); err != nil {
+	if err := store.CheckUser(u); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	_, err := us.s.pool.Exec(ctx,
@@ -54,7 +51,7 @@ func (us userStore) GetByUsername(ctx context.Context, username string) (model.U
 
 // getBy reads the user whose column (a fixed name, never input) equals value.
 func (us userStore) getBy(ctx context.Context, op, column, value string) (model.User, error) {
-	if !isStorableLookupKey(value) {
+	if !store.IsStorableKey(value) {
 		return model.User{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	u, err := scanUser(us.s.pool.QueryRow(ctx,
@@ -84,7 +81,7 @@ func (us userStore) List(ctx context.Context) ([]model.User, error) {
 // SetPasswordHash replaces the password hash; an empty hash removes the password (NULL).
 func (us userStore) SetPasswordHash(ctx context.Context, id, hash string) error {
 	const op = "set password hash"
-	if err := refuseUnstorableText("password hash", hash); err != nil {
+	if err := store.CheckPasswordHash(hash); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return us.update(ctx, op, id, `UPDATE users SET password_hash = $2 WHERE id = $1`, nullString(hash))
@@ -103,7 +100,7 @@ func (us userStore) SetLocked(ctx context.Context, id string, t time.Time) error
 // row the WHERE matched, also when the new values equal the old ones, so 0 rows means no
 // such user.
 func (us userStore) update(ctx context.Context, op, id, query string, args ...any) error {
-	if !isStorableLookupKey(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	tag, err := us.s.pool.Exec(ctx, query, append([]any{id}, args...)...)
@@ -121,11 +118,8 @@ func scanUser(row pgx.Row) (model.User, error) {
 	if err != nil {
 		return model.User{}, err
 	}
-	if passwordHash != nil {
-		u.PasswordHash = *passwordHash
-	}
-	u.LockedAt = timeOrZero(lockedAt)
-	u.DeactivatedAt = timeOrZero(deactivatedAt)
+	u.PasswordHash = stringOrEmpty(passwordHash)
+	u.LockedAt, u.DeactivatedAt = optionalTime(lockedAt), optionalTime(deactivatedAt)
 	u.CreatedAt = fromDB(u.CreatedAt)
 	return u, nil
 }
@@ -139,7 +133,7 @@ const browserSessionColumns = `id, user_id, token_hash, created_at, authenticate
 // user fails the foreign key, a plain error.
 func (bss browserSessionStore) Create(ctx context.Context, bs model.BrowserSession) error {
 	const op = "create browser session"
-	if err := checkBrowserSession(bs); err != nil {
+	if err := store.CheckBrowserSession(bs); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	_, err := bss.s.pool.Exec(ctx,
@@ -166,11 +160,10 @@ func (bss browserSessionStore) GetByTokenHash(ctx context.Context, hash []byte) 
 // End sets ended_at unless it is set already, so the first logout's time stays.
 func (bss browserSessionStore) End(ctx context.Context, id string, t time.Time) error {
 	const op = "end browser session"
-	if t.IsZero() {
-		// A zero end time would be stored as NULL: the session would silently stay active.
-		return fmt.Errorf("postgres: %s: the end time is zero", op)
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	if !isStorableLookupKey(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	tag, err := bss.s.pool.Exec(ctx,
@@ -187,21 +180,13 @@ func (bss browserSessionStore) End(ctx context.Context, id string, t time.Time) 
 // subquery chose it, PostgreSQL re-checks the outer conditions on the row's new version
 // (READ COMMITTED) but does not re-run the subquery.
 func (bss browserSessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete expired browser sessions"
-	if limit <= 0 {
-		return 0, nil // PostgreSQL would reject a negative LIMIT; "at most 0" deletes nothing
-	}
-	tag, err := bss.s.pool.Exec(ctx,
+	return bss.s.deleteBatch(ctx, "delete expired browser sessions",
 		`DELETE FROM browser_sessions
 		 WHERE id IN (SELECT id FROM browser_sessions
 		              WHERE LEAST(expires_at, ended_at) < $1
 		              ORDER BY LEAST(expires_at, ended_at), id LIMIT $2)
 		   AND LEAST(expires_at, ended_at) < $1`,
-		toDB(cutoff), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(tag.RowsAffected()), nil
+		cutoff, limit)
 }
 
 func scanBrowserSession(row pgx.Row) (model.BrowserSession, error) {
@@ -217,7 +202,7 @@ func scanBrowserSession(row pgx.Row) (model.BrowserSession, error) {
 	bs.CreatedAt = fromDB(bs.CreatedAt)
 	bs.AuthenticatedAt = fromDB(bs.AuthenticatedAt)
 	bs.ExpiresAt = fromDB(bs.ExpiresAt)
-	bs.EndedAt = timeOrZero(endedAt)
+	bs.EndedAt = optionalTime(endedAt)
 	return bs, nil
 }
 
@@ -229,50 +214,6 @@ func notFoundUnlessOneRow(op string, tag pgconn.CommandTag, err error) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
-	}
-	return nil
-}
-
-// timeOrZero reads a NULL time as the zero time ("never").
-func timeOrZero(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return fromDB(*t)
-}
-
-// checkUser refuses users that PostgreSQL text cannot hold, rather than sending them and
-// getting an encoding error; the SQLite backend refuses the same users.
-func checkUser(u model.User) error {
-	if u.ID == "" || u.Username == "" {
-		return fmt.Errorf("user ID %q and username %q must not be empty", u.ID, u.Username)
-	}
-	return errors.Join(refuseUnstorableText("user ID", u.ID), refuseUnstorableText("username", u.Username),
-		refuseUnstorableText("display name", u.DisplayName), refuseUnstorableText("password hash", u.PasswordHash))
-}
-
-// checkBrowserSession refuses sessions that PostgreSQL text cannot hold. The user agent comes
-// from a request header: callers clean it before they get here.
-func checkBrowserSession(bs model.BrowserSession) error {
-	if bs.ID == "" || bs.UserID == "" || len(bs.TokenHash) == 0 {
-		return fmt.Errorf("browser session %q: ID, user ID and token hash must not be empty", bs.ID)
-	}
-	return errors.Join(refuseUnstorableText("browser session ID", bs.ID), refuseUnstorableText("user ID", bs.UserID),
-		refuseUnstorableText("user agent", bs.UserAgent), refuseUnstorableText("IP address", bs.IP))
-}
-
-// isStorableLookupKey reports whether s could be a stored ID or username. Lookups with any
-// other value (from untrusted input) are simply not found, without asking the database,
-// which would answer with an encoding error instead.
-func isStorableLookupKey(s string) bool { return s != "" && refuseUnstorableText("", s) == nil }
-
-// refuseUnstorableText refuses what PostgreSQL text cannot hold: NUL and invalid UTF-8.
-func refuseUnstorableText(what, s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
-	}
-	if strings.ContainsRune(s, 0) {
-		return fmt.Errorf("%s %q contains a NUL character", what, s)
 	}
 	return nil
 }

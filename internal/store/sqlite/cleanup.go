@@ -97,9 +97,29 @@ func deleteEndedSessions(ctx context.Context, tx *sql.Tx, cutoff time.Time, limi
 		`DELETE FROM oauth2_sessions WHERE id IN (`+endedSessionsBefore+`)`, cutoff.UnixMilli(), limit)
 }
 
+// deleteBatch runs query, a DELETE whose parameters are the cutoff and the most rows it may
+// delete (the cleanup methods' contract: "at most limit"), on the writer and returns how
+// many rows it deleted. A limit below 1 deletes nothing without asking the database: SQLite
+// would read a negative LIMIT as "no limit".
+func (s *Store) deleteBatch(ctx context.Context, op, query string, cutoff time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	n, err := execCount(ctx, s.writer, query, cutoff.UnixMilli(), limit)
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return n, nil
+}
+
+// execer is a *sql.DB or *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // execCount runs a statement and returns how many rows it changed.
-func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
-	res, err := tx.ExecContext(ctx, query, args...)
+func execCount(ctx context.Context, db execer, query string, args ...any) (int, error) {
+	res, err := db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}

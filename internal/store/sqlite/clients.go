@@ -20,7 +20,7 @@ const clientColumns = `id, origin, metadata, secret_hash, metadata_digest, creat
 // Get returns the client with this ID, or store.ErrNotFound.
 func (cs clientStore) Get(ctx context.Context, id string) (model.Client, error) {
 	const op = "get client"
-	if !store.IsStorableClientID(id) {
+	if !store.IsStorableKey(id) {
 		return model.Client{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	c, err := scanClient(cs.s.hot.queryRow(ctx,
@@ -136,16 +136,8 @@ func (cs clientStore) List(ctx context.Context, origin model.ClientOrigin) ([]mo
 	if err != nil {
 		return nil, mapError(op, err)
 	}
-	defer rows.Close()
-	var clients []model.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, mapError(op, err)
-		}
-		clients = append(clients, c)
-	}
-	if err := rows.Err(); err != nil {
+	clients, err := collectRows(rows, scanClient)
+	if err != nil {
 		return nil, mapError(op, err)
 	}
 	return clients, nil
@@ -154,7 +146,7 @@ func (cs clientStore) List(ctx context.Context, origin model.ClientOrigin) ([]mo
 // MarkUsed sets first_used_at unless it is set already.
 func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) error {
 	const op = "mark client used"
-	if !store.IsStorableClientID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	// SQLite counts a row the WHERE matched as changed even when COALESCE keeps the old
@@ -179,25 +171,13 @@ func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) erro
 // oldest first. SQLite has DELETE ... LIMIT only in builds with
 // SQLITE_ENABLE_UPDATE_DELETE_LIMIT, so the LIMIT is in a subquery.
 func (cs clientStore) DeleteUnusedDynamic(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete unused dynamic clients"
-	if limit <= 0 {
-		return 0, nil // SQLite would read a negative LIMIT as "no limit"
-	}
-	res, err := cs.s.writer.ExecContext(ctx,
+	return cs.s.deleteBatch(ctx, "delete unused dynamic clients",
 		`DELETE FROM oauth_clients
 		 WHERE id IN (SELECT id FROM oauth_clients
 		              WHERE origin = 'dynamic' AND first_used_at IS NULL AND registered_at < ?
 		                AND NOT EXISTS (SELECT 1 FROM oauth2_sessions s WHERE s.client_id = oauth_clients.id)
 		              ORDER BY registered_at LIMIT ?)`,
-		cutoff.UnixMilli(), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(n), nil
+		cutoff, limit)
 }
 
 func scanClient(row scanner) (model.Client, error) {
@@ -207,7 +187,7 @@ func scanClient(row scanner) (model.Client, error) {
 		doc       string
 		digest    sql.NullString
 		createdAt int64
-		firstUsed sql.NullInt64
+		firstUsed optionalMillis
 	)
 	err := row.Scan(&c.ID, &origin, &doc, &c.SecretHash, &digest, &createdAt, &firstUsed)
 	if err != nil {
@@ -218,34 +198,8 @@ func scanClient(row scanner) (model.Client, error) {
 	}
 	c.Origin = model.ClientOrigin(origin)
 	c.MetadataDigest = digest.String
-	c.CreatedAt = fromUnixMilli(createdAt)
-	if firstUsed.Valid {
-		c.FirstUsedAt = fromUnixMilli(firstUsed.Int64)
-	}
+	c.CreatedAt, c.FirstUsedAt = fromUnixMilli(createdAt), firstUsed.Time()
 	return c, nil
-}
-
-// nullBytes stores an empty byte slice as NULL; the driver would store a zero-length BLOB.
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// nullMillis stores the zero time ("never") as NULL.
-func nullMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
 }
 
 // Compile-time check that the aggregate implements its interface.

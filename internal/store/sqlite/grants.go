@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,7 +24,7 @@ const grantColumns = `id, client_id, redirect_uri, response_mode, scope, device_
 // any other status is refused, as Create starts a grant's life.
 func (gs grantStore) Create(ctx context.Context, g model.AuthorizationGrant) error {
 	const op = "create authorization grant"
-	g, err := newGrantRecord(g)
+	g, err := store.CheckNewGrant(g)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
@@ -43,33 +42,10 @@ func (gs grantStore) Create(ctx context.Context, g model.AuthorizationGrant) err
 	return nil
 }
 
-// newGrantRecord checks g for Create and sets its status.
-func newGrantRecord(g model.AuthorizationGrant) (model.AuthorizationGrant, error) {
-	switch g.Status {
-	case "", model.GrantPending:
-		g.Status = model.GrantPending
-	default:
-		return g, fmt.Errorf("grant %q has status %q; a new grant is %q", g.ID, g.Status, model.GrantPending)
-	}
-	if g.ID == "" || g.ClientID == "" {
-		return g, errors.New("grant ID and client ID must not be empty")
-	}
-	return g, checkOAuthText(
-		oauthText{"grant ID", g.ID}, oauthText{"client ID", g.ClientID},
-		oauthText{"redirect URI", g.RedirectURI}, oauthText{"response mode", g.ResponseMode},
-		oauthText{"scope", g.Scope}, oauthText{"device ID", g.DeviceID},
-		oauthText{"state", g.State}, oauthText{"nonce", g.Nonce},
-		oauthText{"code challenge", g.CodeChallenge},
-		oauthText{"code challenge method", g.CodeChallengeMethod},
-		oauthText{"prompt", g.Prompt}, oauthText{"login hint", g.LoginHint},
-		oauthText{"user ID", g.UserID}, oauthText{"browser session ID", g.BrowserSessionID},
-		oauthText{"session ID", g.SessionID})
-}
-
 // Get returns the grant with this ID, or store.ErrNotFound.
 func (gs grantStore) Get(ctx context.Context, id string) (model.AuthorizationGrant, error) {
 	const op = "get authorization grant"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return model.AuthorizationGrant{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	g, err := scanGrant(gs.s.reader.QueryRowContext(ctx,
@@ -99,7 +75,7 @@ func (gs grantStore) GetByCodeHash(ctx context.Context, hash []byte) (model.Auth
 // grant holds violates the UNIQUE index and is store.ErrConflict.
 func (gs grantStore) Fulfil(ctx context.Context, id string, f store.GrantFulfilment) error {
 	const op = "fulfil authorization grant"
-	if err := checkFulfilment(f); err != nil {
+	if err := store.CheckFulfilment(f); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	return gs.transition(ctx, op, id,
@@ -109,15 +85,6 @@ func (gs grantStore) Fulfil(ctx context.Context, id string, f store.GrantFulfilm
 		 WHERE id = ? AND status = 'pending'`,
 		f.UserID, nullString(f.BrowserSessionID), nullMillis(f.AuthTime), f.CodeHash,
 		f.FulfilledAt.UnixMilli(), f.ExpiresAt.UnixMilli(), id)
-}
-
-// checkFulfilment refuses a fulfilment that could not be exchanged later: a code is issued
-// to a signed-in user (RFC 6749 §4.1.2).
-func checkFulfilment(f store.GrantFulfilment) error {
-	if f.UserID == "" || len(f.CodeHash) == 0 || f.FulfilledAt.IsZero() {
-		return errors.New("a fulfilment needs a user ID, a code hash and a fulfilment time")
-	}
-	return checkOAuthText(oauthText{"user ID", f.UserID}, oauthText{"browser session ID", f.BrowserSessionID})
 }
 
 // Deny moves a pending grant to denied with a guarded update.
@@ -131,7 +98,7 @@ func (gs grantStore) Deny(ctx context.Context, id string) error {
 // transaction tells a missing grant (store.ErrNotFound) from one in another status
 // (store.ErrConflict).
 func (gs grantStore) transition(ctx context.Context, op, id, update string, args ...any) error {
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	tx, err := gs.s.writer.BeginTx(ctx, nil)
@@ -168,24 +135,12 @@ func grantNotMoved(ctx context.Context, tx *sql.Tx, op, id string) error {
 // DeleteExpired deletes up to limit never-exchanged grants that expired before cutoff,
 // the longest expired first. The LIMIT is in a subquery; see clientStore.DeleteUnusedDynamic.
 func (gs grantStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete expired authorization grants"
-	if limit <= 0 {
-		return 0, nil // SQLite would read a negative LIMIT as "no limit"
-	}
-	res, err := gs.s.writer.ExecContext(ctx,
+	return gs.s.deleteBatch(ctx, "delete expired authorization grants",
 		`DELETE FROM oauth2_authorization_grants
 		 WHERE id IN (SELECT id FROM oauth2_authorization_grants
 		              WHERE expires_at < ? AND status <> 'exchanged'
 		              ORDER BY expires_at LIMIT ?)`,
-		cutoff.UnixMilli(), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(n), nil
+		cutoff, limit)
 }
 
 func scanGrant(row scanner) (model.AuthorizationGrant, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -28,16 +27,8 @@ func (ks keyStore) List(ctx context.Context) ([]model.SigningKey, error) {
 	if err != nil {
 		return nil, mapError("list signing keys", err)
 	}
-	defer rows.Close()
-	var keys []model.SigningKey
-	for rows.Next() {
-		k, err := scanSigningKey(rows)
-		if err != nil {
-			return nil, mapError("list signing keys", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
+	keys, err := collectRows(rows, scanSigningKey)
+	if err != nil {
 		return nil, mapError("list signing keys", err)
 	}
 	return keys, nil
@@ -73,9 +64,6 @@ func (ks keyStore) CreateIfAbsent(ctx context.Context, k model.SigningKey) (mode
 	return holder, nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
 func scanSigningKey(row scanner) (model.SigningKey, error) {
 	var (
 		k         model.SigningKey
@@ -87,8 +75,6 @@ func scanSigningKey(row scanner) (model.SigningKey, error) {
 	k.CreatedAt = fromUnixMilli(createdAt)
 	return k, nil
 }
-
-func fromUnixMilli(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // mapError turns driver errors into the store's sentinel errors (which callers test with
 // errors.Is) and names the operation. The driver error stays in the chain for logs.

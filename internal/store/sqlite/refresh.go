@@ -20,10 +20,10 @@ import (
 // read to tell a retry from a replay.
 func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next store.NewTokens, now time.Time) (store.RefreshOutcome, error) {
 	const op = "refresh"
-	if !validOAuthID(presentedID) {
+	if !store.IsStorableKey(presentedID) {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	if err := checkNewTokens(next); err != nil {
+	if err := store.CheckNewTokens(next); err != nil {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	tx, err := ss.s.writer.BeginTx(ctx, nil)
@@ -83,7 +83,7 @@ func refreshInTx(ctx context.Context, tx *sql.Tx, presentedID string, next store
 		// The guarded update would have spent it: the rows changed inside a transaction
 		// that holds the write lock, which SQLite does not allow.
 		return 0, false, errors.New("the refresh token is unspent, but the guarded update missed it")
-	case st.retryable():
+	case st.successor.Retryable():
 		retried, err := retryRefresh(ctx, tx, presentedID, st, next, now)
 		if err != nil || retried {
 			return store.Retried, false, err
@@ -99,24 +99,8 @@ type refreshState struct {
 	sessionActive bool
 	revoked       bool
 	spent         bool
-	// successorID is the successor (NextID) if its row still exists, else "".
-	successorID string
-	// successorLive: the successor is neither spent nor revoked.
-	successorLive bool
-	// successorAccessID is the access token issued with the successor ("" if none), and
-	// successorAccessUnused says that it exists and was never used.
-	successorAccessID     string
-	successorAccessUnused bool
-}
-
-// retryable reports whether the client can be taken to have lost the response that carried
-// the successor: the successor is live and its access token never used (Matrix CS API
-// "Refreshing an access token": the client must be able to retry a refresh whose response
-// was lost). A successor or access token that no longer exists (deleted by DeleteExpired)
-// cannot prove that it was unused, so it counts as used: a replay, which fails safe.
-func (st refreshState) retryable() bool {
-	return st.successorID != "" && st.successorLive &&
-		(st.successorAccessID == "" || st.successorAccessUnused)
+	// successor decides between a retry and a replay (store.RefreshSuccessor.Retryable).
+	successor store.RefreshSuccessor
 }
 
 func readRefreshState(ctx context.Context, tx *sql.Tx, presentedID string) (refreshState, error) {
@@ -133,8 +117,8 @@ func readRefreshState(ctx context.Context, tx *sql.Tx, presentedID string) (refr
 		 LEFT JOIN oauth2_refresh_tokens n ON n.id = p.next_id
 		 LEFT JOIN oauth2_access_tokens a ON a.id = n.access_token_id
 		 WHERE p.id = ?`, presentedID).Scan(&st.sessionID, &st.sessionActive, &st.revoked, &st.spent,
-		&successorID, &st.successorLive, &successorAT, &st.successorAccessUnused)
-	st.successorID, st.successorAccessID = successorID.String, successorAT.String
+		&successorID, &st.successor.Live, &successorAT, &st.successor.AccessTokenUnused)
+	st.successor.ID, st.successor.AccessTokenID = successorID.String, successorAT.String
 	return st, err
 }
 
@@ -146,22 +130,22 @@ func retryRefresh(ctx context.Context, tx *sql.Tx, presentedID string, st refres
 	ok, err := execOne(ctx, tx,
 		`UPDATE oauth2_refresh_tokens SET revoked_at = ?
 		 WHERE id = ? AND consumed_at IS NULL AND revoked_at IS NULL`,
-		now.UnixMilli(), st.successorID)
+		now.UnixMilli(), st.successor.ID)
 	if err != nil || !ok {
 		return false, err
 	}
-	if st.successorAccessID != "" {
+	if st.successor.AccessTokenID != "" {
 		ok, err := execOne(ctx, tx,
 			`UPDATE oauth2_access_tokens SET revoked_at = coalesce(revoked_at, ?)
 			 WHERE id = ? AND first_used_at IS NULL`,
-			now.UnixMilli(), st.successorAccessID)
+			now.UnixMilli(), st.successor.AccessTokenID)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	ok, err = execOne(ctx, tx,
 		`UPDATE oauth2_refresh_tokens SET next_id = ? WHERE id = ? AND next_id = ?`,
-		next.RefreshToken.ID, presentedID, st.successorID)
+		next.RefreshToken.ID, presentedID, st.successor.ID)
 	if err != nil {
 		return false, err
 	}
@@ -201,10 +185,10 @@ func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, 
 // another ID.
 func (ss sessionStore) MarkAccessTokensUsed(ctx context.Context, ids []string, t time.Time) error {
 	const op = "mark access tokens used"
-	if t.IsZero() {
-		return fmt.Errorf("sqlite: %s: the time of use is the zero time, which reads back as never", op)
+	if err := store.CheckTimeIsSet("time of use", t); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	ids = storableIDs(ids)
+	ids = store.StorableKeys(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -220,15 +204,4 @@ func (ss sessionStore) MarkAccessTokensUsed(ctx context.Context, ids []string, t
 		return mapError(op, err)
 	}
 	return nil
-}
-
-// storableIDs returns the IDs among ids that a row could have (see validOAuthID).
-func storableIDs(ids []string) []string {
-	kept := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if validOAuthID(id) {
-			kept = append(kept, id)
-		}
-	}
-	return kept
 }

@@ -34,10 +34,10 @@ const (
 // on the device can come between the steps.
 func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
 	const op = "start session from grant"
-	if !validOAuthID(grantID) {
+	if !store.IsStorableKey(grantID) {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	if err := checkNewSession(grantID, ns); err != nil {
+	if err := store.CheckNewSession(grantID, ns); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	tx, err := ss.s.writer.BeginTx(ctx, nil)
@@ -62,7 +62,7 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 	if err != nil {
 		return nil, mapError(op, err)
 	}
-	if err := checkSessionMatchesGrant(ns.Session, grantUser.String, grantClient); err != nil {
+	if err := store.CheckSessionMatchesGrant(ns.Session, grantUser.String, grantClient); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 
@@ -150,7 +150,7 @@ func insertTokens(ctx context.Context, tx *sql.Tx, at model.AccessToken, rt mode
 // Get returns the session with this ID, or store.ErrNotFound.
 func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error) {
 	const op = "get session"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	var r sessionRow
@@ -166,7 +166,7 @@ func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error
 // revokes its tokens that are not revoked yet, in one IMMEDIATE transaction.
 func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	const op = "end session"
-	if !validOAuthID(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	tx, err := ss.s.writer.BeginTx(ctx, nil)
@@ -200,7 +200,7 @@ func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 // the same millisecond are ordered by ID, descending, so the order is stable.
 func (ss sessionStore) ListActiveByUser(ctx context.Context, userID string) ([]model.Session, error) {
 	const op = "list active sessions"
-	if !validOAuthID(userID) {
+	if !store.IsStorableKey(userID) {
 		return nil, nil // no user has such an ID
 	}
 	rows, err := ss.s.reader.QueryContext(ctx,
@@ -259,17 +259,13 @@ func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (mod
 	return t.token(), s.session(), nil
 }
 
+// collectSessions reads every row of a sessionColumns query and closes rows.
 func collectSessions(rows *sql.Rows) ([]model.Session, error) {
-	defer rows.Close()
-	var sessions []model.Session
-	for rows.Next() {
+	return collectRows(rows, func(row scanner) (model.Session, error) {
 		var r sessionRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, r.session())
-	}
-	return sessions, rows.Err()
+		err := row.Scan(r.dest()...)
+		return r.session(), err
+	})
 }
 
 // Compile-time check that the aggregate implements its interface.

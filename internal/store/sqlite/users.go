@@ -3,11 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/store"
@@ -27,7 +24,7 @@ const userColumns = `id, username, display_name, password_hash, admin, locked_at
 // Create inserts u. A taken ID (primary key) or username (UNIQUE) is store.ErrConflict.
 func (us userStore) Create(ctx context.Context, u model.User) error {
 	const op = "create user"
-	if err := checkUser(u); err != nil {
+	if err := store.CheckUser(u); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	_, err := us.s.writer.ExecContext(ctx,
@@ -52,7 +49,7 @@ func (us userStore) GetByUsername(ctx context.Context, username string) (model.U
 
 // getBy reads the user whose column (a fixed name, never input) equals value.
 func (us userStore) getBy(ctx context.Context, op, column, value string) (model.User, error) {
-	if !isStorableLookupKey(value) {
+	if !store.IsStorableKey(value) {
 		return model.User{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	u, err := scanUser(us.s.hot.queryRow(ctx,
@@ -70,16 +67,8 @@ func (us userStore) List(ctx context.Context) ([]model.User, error) {
 	if err != nil {
 		return nil, mapError(op, err)
 	}
-	defer rows.Close()
-	var users []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, mapError(op, err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
+	users, err := collectRows(rows, scanUser)
+	if err != nil {
 		return nil, mapError(op, err)
 	}
 	return users, nil
@@ -88,7 +77,7 @@ func (us userStore) List(ctx context.Context) ([]model.User, error) {
 // SetPasswordHash replaces the password hash; an empty hash removes the password (NULL).
 func (us userStore) SetPasswordHash(ctx context.Context, id, hash string) error {
 	const op = "set password hash"
-	if err := refuseUnstorableText("password hash", hash); err != nil {
+	if err := store.CheckPasswordHash(hash); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	return us.update(ctx, op, id, `UPDATE users SET password_hash = ? WHERE id = ?`, nullString(hash))
@@ -107,7 +96,7 @@ func (us userStore) SetLocked(ctx context.Context, id string, t time.Time) error
 // WHERE matched as changed even when the new values equal the old ones, so 0 rows means no
 // such user.
 func (us userStore) update(ctx context.Context, op, id, query string, args ...any) error {
-	if !isStorableLookupKey(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	res, err := us.s.writer.ExecContext(ctx, query, append(args, id)...)
@@ -121,7 +110,7 @@ func scanUser(row scanner) (model.User, error) {
 	var (
 		u                       model.User
 		passwordHash            sql.NullString
-		lockedAt, deactivatedAt sql.NullInt64
+		lockedAt, deactivatedAt optionalMillis
 		createdAt               int64
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &passwordHash, &u.Admin,
@@ -130,8 +119,7 @@ func scanUser(row scanner) (model.User, error) {
 		return model.User{}, err
 	}
 	u.PasswordHash = passwordHash.String
-	u.LockedAt = timeFromNullMillis(lockedAt)
-	u.DeactivatedAt = timeFromNullMillis(deactivatedAt)
+	u.LockedAt, u.DeactivatedAt = lockedAt.Time(), deactivatedAt.Time()
 	u.CreatedAt = fromUnixMilli(createdAt)
 	return u, nil
 }
@@ -145,7 +133,7 @@ const browserSessionColumns = `id, user_id, token_hash, created_at, authenticate
 // user fails the foreign key, a plain error.
 func (bss browserSessionStore) Create(ctx context.Context, bs model.BrowserSession) error {
 	const op = "create browser session"
-	if err := checkBrowserSession(bs); err != nil {
+	if err := store.CheckBrowserSession(bs); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	_, err := bss.s.writer.ExecContext(ctx,
@@ -172,11 +160,10 @@ func (bss browserSessionStore) GetByTokenHash(ctx context.Context, hash []byte) 
 // End sets ended_at unless it is set already, so the first logout's time stays.
 func (bss browserSessionStore) End(ctx context.Context, id string, t time.Time) error {
 	const op = "end browser session"
-	if t.IsZero() {
-		// A zero end time would be stored as NULL: the session would silently stay active.
-		return fmt.Errorf("sqlite: %s: the end time is zero", op)
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	if !isStorableLookupKey(id) {
+	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	res, err := bss.s.writer.ExecContext(ctx,
@@ -193,31 +180,19 @@ func (bss browserSessionStore) End(ctx context.Context, id string, t time.Time) 
 // limit rows. SQLite has DELETE ... LIMIT only in builds with SQLITE_ENABLE_UPDATE_DELETE_LIMIT,
 // so the LIMIT is in a subquery.
 func (bss browserSessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	const op = "delete expired browser sessions"
-	if limit <= 0 {
-		return 0, nil // SQLite would read a negative LIMIT as "no limit"
-	}
-	res, err := bss.s.writer.ExecContext(ctx,
+	return bss.s.deleteBatch(ctx, "delete expired browser sessions",
 		`DELETE FROM browser_sessions
 		 WHERE id IN (SELECT id FROM browser_sessions
 		              WHERE min(expires_at, coalesce(ended_at, expires_at)) < ?
 		              ORDER BY min(expires_at, coalesce(ended_at, expires_at)), id LIMIT ?)`,
-		cutoff.UnixMilli(), limit)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	return int(n), nil
+		cutoff, limit)
 }
 
 func scanBrowserSession(row scanner) (model.BrowserSession, error) {
 	var (
 		bs                                    model.BrowserSession
 		createdAt, authenticatedAt, expiresAt int64
-		endedAt                               sql.NullInt64
+		endedAt                               optionalMillis
 	)
 	err := row.Scan(&bs.ID, &bs.UserID, &bs.TokenHash, &createdAt, &authenticatedAt, &expiresAt,
 		&endedAt, &bs.UserAgent, &bs.IP)
@@ -227,7 +202,7 @@ func scanBrowserSession(row scanner) (model.BrowserSession, error) {
 	bs.CreatedAt = fromUnixMilli(createdAt)
 	bs.AuthenticatedAt = fromUnixMilli(authenticatedAt)
 	bs.ExpiresAt = fromUnixMilli(expiresAt)
-	bs.EndedAt = timeFromNullMillis(endedAt)
+	bs.EndedAt = endedAt.Time()
 	return bs, nil
 }
 
@@ -239,49 +214,6 @@ func notFoundUnlessOneRow(op string, res sql.Result) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
-	}
-	return nil
-}
-
-// timeFromNullMillis reads a NULL time as the zero time ("never").
-func timeFromNullMillis(ms sql.NullInt64) time.Time {
-	if !ms.Valid {
-		return time.Time{}
-	}
-	return fromUnixMilli(ms.Int64)
-}
-
-// checkUser refuses users that the PostgreSQL backend could not store exactly, so that both
-// backends accept the same users.
-func checkUser(u model.User) error {
-	if u.ID == "" || u.Username == "" {
-		return fmt.Errorf("user ID %q and username %q must not be empty", u.ID, u.Username)
-	}
-	return errors.Join(refuseUnstorableText("user ID", u.ID), refuseUnstorableText("username", u.Username),
-		refuseUnstorableText("display name", u.DisplayName), refuseUnstorableText("password hash", u.PasswordHash))
-}
-
-// checkBrowserSession refuses sessions that the PostgreSQL backend could not store exactly.
-// The user agent comes from a request header: callers clean it before they get here.
-func checkBrowserSession(bs model.BrowserSession) error {
-	if bs.ID == "" || bs.UserID == "" || len(bs.TokenHash) == 0 {
-		return fmt.Errorf("browser session %q: ID, user ID and token hash must not be empty", bs.ID)
-	}
-	return errors.Join(refuseUnstorableText("browser session ID", bs.ID), refuseUnstorableText("user ID", bs.UserID),
-		refuseUnstorableText("user agent", bs.UserAgent), refuseUnstorableText("IP address", bs.IP))
-}
-
-// isStorableLookupKey reports whether s could be a stored ID or username. Lookups with any other
-// value (from untrusted input) are simply not found, as on PostgreSQL.
-func isStorableLookupKey(s string) bool { return s != "" && refuseUnstorableText("", s) == nil }
-
-// refuseUnstorableText refuses what PostgreSQL text cannot hold: NUL and invalid UTF-8.
-func refuseUnstorableText(what, s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
-	}
-	if strings.ContainsRune(s, 0) {
-		return fmt.Errorf("%s %q contains a NUL character", what, s)
 	}
 	return nil
 }
