@@ -158,6 +158,9 @@ func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) erro
 	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
+	if err := store.CheckTimeIsSet("first-use time", t); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	// PostgreSQL counts every row the WHERE matched, also when COALESCE keeps the old value,
 	// so 0 rows means no such client.
 	tag, err := cs.s.pool.Exec(ctx,

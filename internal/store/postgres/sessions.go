@@ -168,6 +168,9 @@ func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	if !store.IsStorableKey(id) {
 		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	err := pgx.BeginFunc(ctx, ss.s.pool, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
 		batch.Queue(`UPDATE oauth2_sessions SET ended_at = coalesce(ended_at, $2) WHERE id = $1`, id, toDB(t))

@@ -149,6 +149,9 @@ func (cs clientStore) MarkUsed(ctx context.Context, id string, t time.Time) erro
 	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
+	if err := store.CheckTimeIsSet("first-use time", t); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
 	// SQLite counts a row the WHERE matched as changed even when COALESCE keeps the old
 	// value, so 0 rows means no such client.
 	res, err := cs.s.writer.ExecContext(ctx,

@@ -169,6 +169,9 @@ func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
 	tx, err := ss.s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(op, err)

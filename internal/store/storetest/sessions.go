@@ -40,6 +40,7 @@ func testSessions(t *testing.T, open OpenFunc) {
 		{"End", testSessionsEnd},
 		{"ListActiveByUser", testSessionsListActive},
 		{"TokenLookupsNotFound", testSessionsTokensNotFound},
+		{"ZeroTimesRefused", testZeroTimes},
 	})
 }
 
