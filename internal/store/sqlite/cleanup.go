@@ -52,7 +52,7 @@ func (ss sessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limi
 	if limit <= 0 {
 		return 0, nil // SQLite would read a negative LIMIT as "no limit"
 	}
-	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	tx, err := ss.s.beginWrite(ctx)
 	if err != nil {
 		return 0, mapError(op, err)
 	}
@@ -84,7 +84,7 @@ func (ss sessionStore) DeleteExpired(ctx context.Context, cutoff time.Time, limi
 
 // deleteEndedSessions deletes up to limit sessions that ended before cutoff, with the grants
 // they were exchanged for, and returns how many sessions it deleted.
-func deleteEndedSessions(ctx context.Context, tx *sql.Tx, cutoff time.Time, limit int) (int, error) {
+func deleteEndedSessions(ctx context.Context, tx *writeTx, cutoff time.Time, limit int) (int, error) {
 	_, err := tx.ExecContext(ctx,
 		`DELETE FROM oauth2_authorization_grants
 		 WHERE status = 'exchanged'

@@ -40,7 +40,7 @@ func (cs clientStore) CreateDynamic(ctx context.Context, c model.Client) (model.
 		return model.Client{}, false, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	c = rec.Client
-	tx, err := cs.s.writer.BeginTx(ctx, nil)
+	tx, err := cs.s.beginWrite(ctx)
 	if err != nil {
 		return model.Client{}, false, mapError(op, err)
 	}
@@ -84,7 +84,7 @@ func (cs clientStore) SyncStatic(ctx context.Context, clients []model.Client) er
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := cs.s.writer.BeginTx(ctx, nil)
+	tx, err := cs.s.beginWrite(ctx)
 	if err != nil {
 		return mapError(op, err)
 	}

@@ -101,7 +101,7 @@ func (gs grantStore) transition(ctx context.Context, op, id, update string, args
 	if !store.IsStorableKey(id) {
 		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	tx, err := gs.s.writer.BeginTx(ctx, nil)
+	tx, err := gs.s.beginWrite(ctx)
 	if err != nil {
 		return mapError(op, err)
 	}
@@ -123,7 +123,7 @@ func (gs grantStore) transition(ctx context.Context, op, id, update string, args
 }
 
 // grantNotMoved explains why a guarded update of grant id changed nothing.
-func grantNotMoved(ctx context.Context, tx *sql.Tx, op, id string) error {
+func grantNotMoved(ctx context.Context, tx *writeTx, op, id string) error {
 	var status string
 	err := tx.QueryRowContext(ctx, `SELECT status FROM oauth2_authorization_grants WHERE id = ?`, id).Scan(&status)
 	if err != nil {

@@ -38,7 +38,7 @@ func (ks keyStore) List(ctx context.Context) ([]model.SigningKey, error) {
 // one IMMEDIATE transaction so no other writer can come between.
 func (ks keyStore) CreateIfAbsent(ctx context.Context, k model.SigningKey) (model.SigningKey, error) {
 	const op = "create signing key"
-	tx, err := ks.s.writer.BeginTx(ctx, nil)
+	tx, err := ks.s.beginWrite(ctx)
 	if err != nil {
 		return model.SigningKey{}, mapError(op, err)
 	}

@@ -26,7 +26,7 @@ func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next sto
 	if err := store.CheckNewTokens(next); err != nil {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	tx, err := ss.s.beginWrite(ctx)
 	if err != nil {
 		return 0, mapError(op, err)
 	}
@@ -48,7 +48,7 @@ func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next sto
 
 // refreshInTx does Refresh's work in tx. replayed reports that it ended the session, which
 // the caller commits before it answers store.ErrReplay.
-func refreshInTx(ctx context.Context, tx *sql.Tx, presentedID string, next store.NewTokens, now time.Time) (_ store.RefreshOutcome, replayed bool, _ error) {
+func refreshInTx(ctx context.Context, tx *writeTx, presentedID string, next store.NewTokens, now time.Time) (_ store.RefreshOutcome, replayed bool, _ error) {
 	sessionID := next.AccessToken.SessionID
 	// RFC 6749 §6 and RFC 9700 §4.14.2: a refresh token is spent once. The guard repeats
 	// every condition of a first use, the session's too.
@@ -103,7 +103,7 @@ type refreshState struct {
 	successor store.RefreshSuccessor
 }
 
-func readRefreshState(ctx context.Context, tx *sql.Tx, presentedID string) (refreshState, error) {
+func readRefreshState(ctx context.Context, tx *writeTx, presentedID string) (refreshState, error) {
 	var (
 		st                       refreshState
 		successorID, successorAT sql.NullString
@@ -126,7 +126,7 @@ func readRefreshState(ctx context.Context, tx *sql.Tx, presentedID string) (refr
 // and stores next. Each revocation is guarded by the condition that made the refresh a
 // retry; retried is false, with nothing to undo, if one no longer held (then the refresh is
 // a replay, whose end of the session revokes everything anyway).
-func retryRefresh(ctx context.Context, tx *sql.Tx, presentedID string, st refreshState, next store.NewTokens, now time.Time) (retried bool, _ error) {
+func retryRefresh(ctx context.Context, tx *writeTx, presentedID string, st refreshState, next store.NewTokens, now time.Time) (retried bool, _ error) {
 	ok, err := execOne(ctx, tx,
 		`UPDATE oauth2_refresh_tokens SET revoked_at = ?
 		 WHERE id = ? AND consumed_at IS NULL AND revoked_at IS NULL`,
@@ -158,7 +158,7 @@ func retryRefresh(ctx context.Context, tx *sql.Tx, presentedID string, st refres
 // endReplayedSession ends the session at now and revokes all its tokens (Matrix CS API: the
 // homeserver "SHOULD consider that the session is compromised if an old, invalidated refresh
 // token is used, and SHOULD revoke the session"; RFC 9700 §4.14.2).
-func endReplayedSession(ctx context.Context, tx *sql.Tx, sessionID string, now time.Time) error {
+func endReplayedSession(ctx context.Context, tx *writeTx, sessionID string, now time.Time) error {
 	_, err := tx.ExecContext(ctx,
 		`UPDATE oauth2_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL`,
 		now.UnixMilli(), sessionID)
@@ -169,7 +169,7 @@ func endReplayedSession(ctx context.Context, tx *sql.Tx, sessionID string, now t
 }
 
 // execOne runs a guarded update of one row and reports whether it changed that row.
-func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+func execOne(ctx context.Context, tx *writeTx, query string, args ...any) (bool, error) {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, err

@@ -40,7 +40,7 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 	if err := store.CheckNewSession(grantID, ns); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	tx, err := ss.s.beginWrite(ctx)
 	if err != nil {
 		return nil, mapError(op, err)
 	}
@@ -81,7 +81,7 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 
 // endDeviceSessions ends the user's active sessions on deviceID at now, revokes their tokens
 // and returns them as ended, oldest first (nil if there were none).
-func endDeviceSessions(ctx context.Context, tx *sql.Tx, userID, deviceID string, now time.Time) ([]model.Session, error) {
+func endDeviceSessions(ctx context.Context, tx *writeTx, userID, deviceID string, now time.Time) ([]model.Session, error) {
 	rows, err := tx.QueryContext(ctx,
 		`UPDATE oauth2_sessions SET ended_at = ?
 		 WHERE user_id = ? AND device_id = ? AND ended_at IS NULL
@@ -107,7 +107,7 @@ func endDeviceSessions(ctx context.Context, tx *sql.Tx, userID, deviceID string,
 }
 
 // revokeSessionTokens revokes, at t, every token of the session that is not revoked yet.
-func revokeSessionTokens(ctx context.Context, tx *sql.Tx, sessionID string, t time.Time) error {
+func revokeSessionTokens(ctx context.Context, tx *writeTx, sessionID string, t time.Time) error {
 	for _, table := range []string{"oauth2_access_tokens", "oauth2_refresh_tokens"} {
 		_, err := tx.ExecContext(ctx,
 			`UPDATE `+table+` SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL`,
@@ -119,7 +119,7 @@ func revokeSessionTokens(ctx context.Context, tx *sql.Tx, sessionID string, t ti
 	return nil
 }
 
-func insertNewSession(ctx context.Context, tx *sql.Tx, ns store.NewSession) error {
+func insertNewSession(ctx context.Context, tx *writeTx, ns store.NewSession) error {
 	s := ns.Session
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -132,7 +132,7 @@ func insertNewSession(ctx context.Context, tx *sql.Tx, ns store.NewSession) erro
 }
 
 // insertTokens stores an access token and a refresh token as given.
-func insertTokens(ctx context.Context, tx *sql.Tx, at model.AccessToken, rt model.RefreshToken) error {
+func insertTokens(ctx context.Context, tx *writeTx, at model.AccessToken, rt model.RefreshToken) error {
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO oauth2_access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		at.ID, at.SessionID, at.Hash, at.CreatedAt.UnixMilli(), at.ExpiresAt.UnixMilli(),
@@ -172,7 +172,7 @@ func (ss sessionStore) End(ctx context.Context, id string, t time.Time) error {
 	if err := store.CheckTimeIsSet("end time", t); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := ss.s.writer.BeginTx(ctx, nil)
+	tx, err := ss.s.beginWrite(ctx)
 	if err != nil {
 		return mapError(op, err)
 	}

@@ -44,7 +44,9 @@ type Store struct {
 	// reader is the query_only pool; it is writer itself for MemoryPath.
 	reader *sql.DB
 	// hot caches prepared statements for the lookups on the token paths.
-	hot    *stmtCache
+	hot *stmtCache
+	// writes caches prepared statements on the writer connection, for writeTx.
+	writes *stmtCache
 	clock  clock.Clock
 	memory bool
 }
@@ -91,7 +93,8 @@ func openMemory(ctx context.Context, opts Options) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open in-memory database: %w", err), db.Close())
 	}
-	return &Store{writer: db, reader: db, hot: newStmtCache(db), clock: opts.Clock, memory: true}, nil
+	cache := newStmtCache(db)
+	return &Store{writer: db, reader: db, hot: cache, writes: cache, clock: opts.Clock, memory: true}, nil
 }
 
 func openFile(ctx context.Context, opts Options) (*Store, error) {
@@ -120,7 +123,7 @@ func openFile(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s for reading: %w", path, err),
 			reader.Close(), writer.Close())
 	}
-	return &Store{writer: writer, reader: reader, hot: newStmtCache(reader), clock: opts.Clock}, nil
+	return &Store{writer: writer, reader: reader, hot: newStmtCache(reader), writes: newStmtCache(writer), clock: opts.Clock}, nil
 }
 
 // checkPath turns the common set-up mistakes into messages that say what to do, instead of
@@ -247,6 +250,9 @@ func poolStats(name string, db *sql.DB) store.PoolStats {
 // Close closes both pools. An in-memory database is gone afterwards.
 func (s *Store) Close() error {
 	s.hot.close()
+	if s.writes != s.hot {
+		s.writes.close()
+	}
 	if s.memory {
 		return s.writer.Close()
 	}

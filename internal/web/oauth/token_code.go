@@ -74,8 +74,11 @@ func (f *Flow) codeGrant(ctx context.Context, client model.Client, form map[stri
 		}
 		return tokenResponse{}, err
 	}
-	if err := f.Store.Clients().MarkUsed(ctx, client.ID, now); err != nil {
-		f.Logger.Warn("recording the client's first use", "client_id", client.ID, "err", err)
+	if client.FirstUsedAt.IsZero() {
+		// Only the first session is worth a write: it keeps the registration from cleanup.
+		if err := f.Store.Clients().MarkUsed(ctx, client.ID, now); err != nil {
+			f.Logger.Warn("recording the client's first use", "client_id", client.ID, "err", err)
+		}
 	}
 	resp := f.tokenResponse(issued, ns.Session)
 	if hasScopeToken(g.Scope, "openid") {
