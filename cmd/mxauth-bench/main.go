@@ -6,6 +6,8 @@
 //
 //	mxauth-bench [flags] SCENARIO
 //	mxauth-bench -user NAME -password PW [-pool N] [flags] exchange
+//	mxauth-bench -user NAME -password PW -secret S [-sessions N] [flags] introspect
+//	mxauth-bench -user NAME -password PW [-sessions N] [flags] refresh
 //	mxauth-bench startup -bin PATH [-runs N]
 //
 // Exit status: 0 after a report (also after Ctrl-C), 1 when the server is unreachable or the
@@ -97,9 +99,11 @@ func parseArgs(args []string, registry bench.Registry, stderr io.Writer) (config
 	warmup := fs.Duration("warmup", time.Second, "warm-up before measuring; its results are discarded")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-request timeout, body included (0: none)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
-	user := fs.String("user", "", "account that scenarios which sign in (exchange) sign in with, once, during setup")
+	user := fs.String("user", "", "account that scenarios which sign in (exchange, introspect, refresh) sign in with, once, during setup")
 	password := fs.String("password", "", "password of -user (use a benchmark account: it shows in the process list)")
 	pool := fs.Int("pool", bench.DefaultCodePool, "authorization codes that scenarios which sign in mint before the run; each request spends one, warm-up included")
+	sessions := fs.Int("sessions", bench.DefaultSessions, "sessions that introspect and refresh mint before the run (refresh needs one per connection)")
+	secret := fs.String("secret", "", "the server's matrix.secret, which introspect sends as the homeserver's Bearer token")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mxauth-bench [flags] SCENARIO\n\nflags:\n")
 		fs.PrintDefaults()
@@ -125,6 +129,12 @@ func parseArgs(args []string, registry bench.Registry, stderr io.Writer) (config
 	}
 	if s, ok := scenario.(bench.SignInScenario); ok {
 		if err := s.UseSignIn(bench.SignIn{Username: *user, Password: *password, Codes: *pool}); err != nil {
+			return fail("%s: %s", name, strings.ReplaceAll(err.Error(), "\n", "\nmxauth-bench: "+name+": "))
+		}
+	}
+	if s, ok := scenario.(bench.SessionScenario); ok {
+		err := s.UseSessions(bench.Sessions{Username: *user, Password: *password, Count: *sessions, Secret: *secret})
+		if err != nil {
 			return fail("%s: %s", name, strings.ReplaceAll(err.Error(), "\n", "\nmxauth-bench: "+name+": "))
 		}
 	}

@@ -140,6 +140,52 @@ func TestParseSignIn(t *testing.T) {
 	}
 }
 
+func TestParseSessions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want bench.Sessions
+	}{
+		{
+			name: "introspect, default session count",
+			args: []string{"-user", "alice", "-password", "pw", "-secret", "s3cret", "introspect"},
+			want: bench.Sessions{Username: "alice", Password: "pw", Count: bench.DefaultSessions, Secret: "s3cret"},
+		},
+		{
+			name: "refresh, explicit session count",
+			args: []string{"-user", "alice", "-password", "pw", "-sessions", "128", "refresh"},
+			want: bench.Sessions{Username: "alice", Password: "pw", Count: 128},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := parseArgs(tt.args, bench.DefaultRegistry(), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bench.Sessions
+			switch sc := cfg.scenario.(type) {
+			case *bench.Introspect:
+				got = sc.Sessions
+			case *bench.Refresh:
+				got = sc.Sessions
+			default:
+				t.Fatalf("scenario is %T", cfg.scenario)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Sessions (-want +got):\n%s", diff)
+			}
+		})
+	}
+	var stderr strings.Builder
+	if code := run(t.Context(), []string{"-user", "alice", "-password", "pw", "introspect"}, io.Discard, &stderr); code != exitBadArgument ||
+		!strings.Contains(stderr.String(), "mxauth-bench: introspect: this scenario calls as the homeserver: give the server's matrix.secret with -secret") {
+		t.Errorf("introspect without -secret: exit %d, stderr:\n%s", code, stderr.String())
+	}
+}
+
 // metadataServer answers the metadata path with status and counts those requests.
 func metadataServer(t *testing.T, status int) (*httptest.Server, *atomic.Int64) {
 	t.Helper()

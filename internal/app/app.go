@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mxauth/mxauth/internal/activity"
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/keys"
@@ -46,6 +47,8 @@ type App struct {
 	rand      io.Reader
 	box       *secretbox.Box
 	jobs      []worker.Job
+	// activity buffers token use seen by introspection (nil when OAuth is disabled).
+	activity *activity.Buffer
 }
 
 // New prepares a server: it binds the listeners (unless none are configured, as in tests that
@@ -144,6 +147,20 @@ func (a *App) Serve(ctx context.Context) error {
 		stopJobs()
 		<-jobsDone
 	}()
+	// The activity buffer flushes on its own until the servers have stopped (deferred calls
+	// run after the shutdown below), then once more with the last requests' uses.
+	if a.activity != nil {
+		activityCtx, stopActivity := context.WithCancel(context.WithoutCancel(ctx))
+		activityDone := make(chan struct{})
+		go func() {
+			_ = a.activity.Run(activityCtx) // Run logs its own failures
+			close(activityDone)
+		}()
+		defer func() {
+			stopActivity()
+			<-activityDone
+		}()
+	}
 	if a.cfg.Metrics.Enabled && a.cfg.Metrics.Listen != "" {
 		l, err := listen(a.cfg.Metrics.Listen)
 		if err != nil {
@@ -198,12 +215,29 @@ func (a *App) newServer(h http.Handler) *http.Server {
 	}
 }
 
-// Close releases the listeners and the store. It is safe to call more than once.
+// FlushActivity writes the token use that introspection has buffered, now; tests use it.
+func (a *App) FlushActivity(ctx context.Context) error {
+	if a.activity == nil {
+		return nil
+	}
+	return a.activity.Flush(ctx)
+}
+
+// Close releases the listeners and the store, after writing any token use still buffered
+// (Serve has flushed already; an app driven through Handler has not). It is safe to call
+// more than once.
 func (a *App) Close() error {
 	for _, l := range a.listeners {
 		l.Close()
 	}
 	a.listeners = nil
+	if a.activity != nil && a.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), activity.DefaultShutdownTimeout)
+		if err := a.activity.Flush(ctx); err != nil {
+			a.log.Error("recording token activity before closing the store", "err", err, "pending", a.activity.Pending())
+		}
+		cancel()
+	}
 	if a.store != nil {
 		err := a.store.Close()
 		a.store = nil

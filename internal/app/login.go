@@ -2,10 +2,12 @@ package app
 
 import (
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
 
+	"github.com/mxauth/mxauth/internal/activity"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/password"
 	"github.com/mxauth/mxauth/internal/template"
@@ -18,7 +20,8 @@ import (
 const csrfKeyPurpose = "csrf-token-mac"
 
 // mountLoginFlow mounts the authorization code flow: /authorize, the sign-in and consent
-// pages, the token endpoint and userinfo, and adds the OIDC fields they make true.
+// pages, the token endpoint, userinfo, revocation and introspection, and adds the OIDC
+// fields they make true.
 func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Metadata) error {
 	cfg := a.cfg
 	pages, err := template.New()
@@ -50,6 +53,9 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	flow.MountToken(mux, md)
 	flow.MountUserinfo(mux, md)
 	flow.MountRevoke(mux, md)
+	if err := a.mountIntrospection(mux, md, flow); err != nil {
+		return err
+	}
 	md.SubjectTypesSupported = []string{"public"}
 	md.IDTokenSigningAlgValuesSupported = a.keys.Algs()
 	(&account.Pages{
@@ -64,6 +70,38 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 		w.WriteHeader(http.StatusNoContent)
 	})
 	return nil
+}
+
+// mountIntrospection serves token introspection for the homeserver, with the buffer that
+// records token use off the request path (Serve runs its flush loop; Close flushes it).
+func (a *App) mountIntrospection(mux *http.ServeMux, md *oauth.Metadata, flow *oauth.Flow) error {
+	secret, err := homeserverSecret(a.cfg.Matrix)
+	if err != nil {
+		return err
+	}
+	a.activity, err = activity.New(activity.Options{Store: a.store.Sessions(), Logger: a.log})
+	if err != nil {
+		return err
+	}
+	flow.MountIntrospect(mux, md, oauth.IntrospectOptions{Secret: secret, Activity: a.activity})
+	return nil
+}
+
+// homeserverSecret returns matrix.secret, or the contents of matrix.secret_file read once now
+// and trimmed, as Synapse and MAS trim theirs.
+func homeserverSecret(m config.Matrix) (string, error) {
+	if m.SecretFile == "" {
+		return m.Secret, nil
+	}
+	b, err := os.ReadFile(m.SecretFile)
+	if err != nil {
+		return "", fmt.Errorf("matrix.secret_file: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", fmt.Errorf("matrix.secret_file: %s is empty", m.SecretFile)
+	}
+	return secret, nil
 }
 
 // NewPasswordHasher builds the password hasher from the passwords section; the server and the

@@ -84,8 +84,7 @@ type Exchange struct {
 // mintedCode is one authorization code and the token request body that redeems it.
 type mintedCode struct {
 	verifier, deviceID string // drawn before the code is minted
-	code               string
-	body               []byte // the urlencoded token request
+	body               []byte // the urlencoded token request, with the code
 }
 
 // validate lists every missing value.
@@ -254,8 +253,11 @@ func (b *browser) registerClient(ctx context.Context) (string, error) {
 func (b *browser) signIn(ctx context.Context, username, password string) error {
 	page := b.base.JoinPath(LoginPath)
 	a, err := b.send(ctx, http.MethodGet, page, "", "")
-	if err != nil || a.status != http.StatusOK {
-		return fmt.Errorf("opening the sign-in page: status %d, %v", a.status, err)
+	if err == nil && a.status != http.StatusOK {
+		err = fmt.Errorf("status %d", a.status)
+	}
+	if err != nil {
+		return fmt.Errorf("opening the sign-in page: %w", err)
 	}
 	form, ok := findForm(a.body, func(f htmlForm) bool { return f.inputs["password"] })
 	if !ok {
@@ -345,9 +347,8 @@ func (b *browser) mint(ctx context.Context, clientID string, i int, c *mintedCod
 	case callback.Scheme+"://"+callback.Host+callback.Path != exchangeRedirectURI || q.Get("state") != state || q.Get("code") == "":
 		return fmt.Errorf("consent sent the browser to %s, want %s with a code and state %s", callback.Redacted(), exchangeRedirectURI, state)
 	}
-	c.code = q.Get("code")
 	c.body = []byte(url.Values{
-		"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {c.code},
+		"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {q.Get("code")},
 		"redirect_uri": {exchangeRedirectURI}, "code_verifier": {c.verifier},
 	}.Encode())
 	return nil

@@ -78,7 +78,9 @@ func (r Registry) Names() []string {
 func DefaultRegistry() Registry {
 	return Registry{
 		"exchange":        &Exchange{},
+		"introspect":      &Introspect{},
 		"metadata":        Metadata{},
+		"refresh":         &Refresh{},
 		"register":        Register{},
 		"register-unique": Register{Unique: true},
 	}

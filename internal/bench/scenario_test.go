@@ -10,7 +10,7 @@ import (
 
 func TestDefaultRegistryNames(t *testing.T) {
 	t.Parallel()
-	if diff := cmp.Diff([]string{"exchange", "metadata", "register", "register-unique"}, DefaultRegistry().Names()); diff != "" {
+	if diff := cmp.Diff([]string{"exchange", "introspect", "metadata", "refresh", "register", "register-unique"}, DefaultRegistry().Names()); diff != "" {
 		t.Errorf("Names (-want +got):\n%s", diff)
 	}
 }

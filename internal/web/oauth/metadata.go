@@ -28,9 +28,12 @@ type Metadata struct {
 	ScopesSupported                        []string `json:"scopes_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported      []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
-	SubjectTypesSupported                  []string `json:"subject_types_supported,omitempty"`
-	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported,omitempty"`
-	AccountManagementActionsSupported      []string `json:"account_management_actions_supported,omitempty"`
+	// IntrospectionEndpointAuthMethodsSupported is RFC 8414 §2 (RFC 7662 §2.1 client
+	// authentication at the introspection endpoint).
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	SubjectTypesSupported                     []string `json:"subject_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported          []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	AccountManagementActionsSupported         []string `json:"account_management_actions_supported,omitempty"`
 }
 
 // Issuer is the server's public base URL; every endpoint URL is derived from it so that the
