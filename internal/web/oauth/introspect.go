@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,12 +60,12 @@ const (
 	invalidBearerResponse = `Bearer realm="mxauth", error="invalid_token"`
 )
 
-// inactiveBody is the whole answer for every token that is not active (RFC 7662 §2.2: "If the
+// inactive is the whole answer for every token that is not active (RFC 7662 §2.2: "If the
 // introspection call is properly authorized but the token is not active, does not exist on
 // this server, or the protected resource is not allowed to introspect this particular token,
 // then the authorization server MUST return an introspection response with the "active" field
 // set to "false"" — and nothing else, so nothing is learnt about why).
-var inactiveBody = introspectionResponse{Active: false}
+var inactive = introspectionResponse{Active: false}
 
 // MountIntrospect serves token introspection and names it in the metadata.
 func (f *Flow) MountIntrospect(mux *http.ServeMux, md *Metadata, opts IntrospectOptions) {
@@ -74,6 +75,8 @@ func (f *Flow) MountIntrospect(mux *http.ServeMux, md *Metadata, opts Introspect
 		h.secretDigest = d[:]
 		h.challenges = append(h.challenges, bearerChallenge)
 	}
+	// Clipped: the slice is shared by every response's header, so an Add there must copy it.
+	h.challenges = slices.Clip(h.challenges)
 	mux.HandleFunc("POST "+PathIntrospect, h.serve)
 	md.IntrospectionEndpoint = f.Issuer.URL(PathIntrospect)
 	// The shared secret is not a client authentication method, so it is not listed.
@@ -126,7 +129,7 @@ func (h *introspection) introspect(w http.ResponseWriter, r *http.Request) (intr
 	// cost no query (SYNAPSE.md §2.1: "TokenType::check rejects tokens whose CRC is wrong").
 	kind, err := token.Parse(tok)
 	if err != nil {
-		return inactiveBody, nil
+		return inactive, nil
 	}
 	switch kind {
 	case token.AccessToken:
@@ -134,7 +137,7 @@ func (h *introspection) introspect(w http.ResponseWriter, r *http.Request) (intr
 	case token.RefreshToken:
 		return h.refreshToken(r.Context(), tok)
 	default:
-		return inactiveBody, nil
+		return inactive, nil
 	}
 }
 
@@ -188,18 +191,18 @@ func (h *introspection) checkSharedSecret(w http.ResponseWriter, r *http.Request
 func (h *introspection) accessToken(ctx context.Context, tok string) (introspectionResponse, error) {
 	at, sess, err := h.flow.Store.Sessions().AccessTokenByHash(ctx, token.Hash(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return inactiveBody, nil
+		return inactive, nil
 	}
 	if err != nil {
 		return introspectionResponse{}, err
 	}
 	now := h.flow.Clock.Now()
 	if !at.Valid(now) || !sess.Active() {
-		return inactiveBody, nil
+		return inactive, nil
 	}
 	user, ok, err := h.activeUser(ctx, sess.UserID)
 	if !ok || err != nil {
-		return inactiveBody, err
+		return inactive, err
 	}
 	if at.FirstUsedAt.IsZero() {
 		// Buffered, never written here: the first use ends the retry window of the refresh
@@ -221,17 +224,17 @@ func (h *introspection) accessToken(ctx context.Context, tok string) (introspect
 func (h *introspection) refreshToken(ctx context.Context, tok string) (introspectionResponse, error) {
 	rt, sess, err := h.flow.Store.Sessions().RefreshTokenByHash(ctx, token.Hash(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return inactiveBody, nil
+		return inactive, nil
 	}
 	if err != nil {
 		return introspectionResponse{}, err
 	}
 	if !rt.RevokedAt.IsZero() || !rt.ConsumedAt.IsZero() || !sess.Active() {
-		return inactiveBody, nil
+		return inactive, nil
 	}
 	user, ok, err := h.activeUser(ctx, sess.UserID)
 	if !ok || err != nil {
-		return inactiveBody, err
+		return inactive, err
 	}
 	resp := activeResponse(sess, user, rt.CreatedAt)
 	resp.TokenType = "refresh_token"
