@@ -13,11 +13,16 @@ import (
 	"github.com/mxauth/mxauth/internal/store"
 )
 
+// DefaultMaxConns is the pool size when none is configured. pgx's own default (4 on a
+// 2-core machine) leaves requests queueing for a connection while the database waits on
+// network round trips; 16 keeps a small server busy without crowding PostgreSQL.
+const DefaultMaxConns = 16
+
 // Options configures Open.
 type Options struct {
 	// URL is the connection string, e.g. "postgres://user:pass@host/db?sslmode=verify-full".
 	URL string
-	// MaxConns caps the pool; 0 keeps pgx's default (max(4, number of CPUs)).
+	// MaxConns caps the pool; 0 means DefaultMaxConns.
 	MaxConns int32
 	// Clock stamps schema_migrations.applied_at; nil means clock.Real.
 	Clock clock.Clock
@@ -47,6 +52,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.New("postgres: cannot parse the connection URL " +
 			"(not shown, as it may contain a password); see the pgx/libpq connection string syntax")
 	}
+	cfg.MaxConns = DefaultMaxConns
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
