@@ -64,8 +64,18 @@ const (
 	Retried
 )
 
+// TokenOwner is what the token paths need of a session's user.
+type TokenOwner struct {
+	Username string
+	// CanSignIn is false for a locked or deactivated user (model.User.CanSignIn).
+	CanSignIn bool
+}
+
 // SessionStore keeps OAuth 2.0 sessions and their tokens.
 type SessionStore interface {
+	// AccessTokenWithOwner is AccessTokenByHash that also returns the session's user, in one
+	// query: it serves the homeserver's introspection of every request, the hot path.
+	AccessTokenWithOwner(ctx context.Context, hash []byte) (model.AccessToken, model.Session, TokenOwner, error)
 	// Refresh spends the refresh token presentedID for the pair in next, in one transaction
 	// whose first statement is a guarded update, so concurrent refreshes of one token never
 	// leave two live refresh tokens:

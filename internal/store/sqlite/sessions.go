@@ -241,6 +241,30 @@ func (ss sessionStore) AccessTokenByHash(ctx context.Context, hash []byte) (mode
 	return t.token(), s.session(), nil
 }
 
+// AccessTokenWithOwner is AccessTokenByHash joined with the session's user.
+func (ss sessionStore) AccessTokenWithOwner(ctx context.Context, hash []byte) (model.AccessToken, model.Session, store.TokenOwner, error) {
+	const op = "get access token with owner"
+	if len(hash) == 0 {
+		return model.AccessToken{}, model.Session{}, store.TokenOwner{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	var (
+		t     accessTokenRow
+		s     sessionRow
+		owner store.TokenOwner
+	)
+	err := ss.s.hot.queryRow(ctx,
+		`SELECT `+joinedAccessTokenColumns+`, `+joinedSessionColumns+`,
+		        u.username, (u.locked_at IS NULL AND u.deactivated_at IS NULL)
+		 FROM oauth2_access_tokens t
+		 JOIN oauth2_sessions s ON s.id = t.session_id
+		 JOIN users u ON u.id = s.user_id
+		 WHERE t.hash = ?`, hash).Scan(append(append(t.dest(), s.dest()...), &owner.Username, &owner.CanSignIn)...)
+	if err != nil {
+		return model.AccessToken{}, model.Session{}, store.TokenOwner{}, mapError(op, err)
+	}
+	return t.token(), s.session(), owner, nil
+}
+
 // RefreshTokenByHash is AccessTokenByHash for refresh tokens.
 func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error) {
 	const op = "get refresh token"

@@ -41,6 +41,7 @@ func testSessions(t *testing.T, open OpenFunc) {
 		{"ListActiveByUser", testSessionsListActive},
 		{"TokenLookupsNotFound", testSessionsTokensNotFound},
 		{"ZeroTimesRefused", testZeroTimes},
+		{"AccessTokenWithOwner", testAccessTokenWithOwner},
 	})
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -220,6 +221,35 @@ func testSessionsTokensNotFound(t *testing.T, s store.Store) {
 	for _, h := range append(hashes, ns.AccessToken.Hash) {
 		if rt, _, err := s.Sessions().RefreshTokenByHash(t.Context(), h); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RefreshTokenByHash(%x) = %+v, %v; want store.ErrNotFound", h, rt, err)
+		}
+	}
+}
+
+// testAccessTokenWithOwner: the joined lookup returns what AccessTokenByHash returns, plus the
+// user's name and whether they may sign in, which follows the lock.
+func testAccessTokenWithOwner(t *testing.T, s store.Store) {
+	seedAccounts(t, s)
+	ns, _ := login(t, s, "owner", alice, "OWNER-DEV", baseTime)
+	at, sess, err := s.Sessions().AccessTokenByHash(t.Context(), ns.AccessToken.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at2, sess2, owner, err := s.Sessions().AccessTokenWithOwner(t.Context(), ns.AccessToken.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(at, at2) || !reflect.DeepEqual(sess, sess2) || owner != (store.TokenOwner{Username: alice, CanSignIn: true}) {
+		t.Errorf("AccessTokenWithOwner = %+v %+v %+v, want %+v %+v and alice able to sign in", at2, sess2, owner, at, sess)
+	}
+	if err := s.Users().SetLocked(t.Context(), alice, baseTime); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, owner, err := s.Sessions().AccessTokenWithOwner(t.Context(), ns.AccessToken.Hash); err != nil || owner.CanSignIn {
+		t.Errorf("after locking: %+v, %v; want CanSignIn false", owner, err)
+	}
+	for _, h := range [][]byte{nil, sha("unknown"), ns.RefreshToken.Hash} {
+		if _, _, _, err := s.Sessions().AccessTokenWithOwner(t.Context(), h); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("AccessTokenWithOwner(%x): %v, want store.ErrNotFound", h, err)
 		}
 	}
 }

@@ -189,7 +189,8 @@ func (h *introspection) checkSharedSecret(w http.ResponseWriter, r *http.Request
 // accessToken answers for an access token (mat_): active while the token is unexpired and
 // unrevoked, its session active and its user able to sign in.
 func (h *introspection) accessToken(ctx context.Context, tok string) (introspectionResponse, error) {
-	at, sess, err := h.flow.Store.Sessions().AccessTokenByHash(ctx, token.Hash(tok))
+	// One query brings the token, its session and the user's name and lock state.
+	at, sess, owner, err := h.flow.Store.Sessions().AccessTokenWithOwner(ctx, token.Hash(tok))
 	if errors.Is(err, store.ErrNotFound) {
 		return inactive, nil
 	}
@@ -197,13 +198,10 @@ func (h *introspection) accessToken(ctx context.Context, tok string) (introspect
 		return introspectionResponse{}, err
 	}
 	now := h.flow.Clock.Now()
-	if !at.Valid(now) || !sess.Active() {
+	if !at.Valid(now) || !sess.Active() || !owner.CanSignIn {
 		return inactive, nil
 	}
-	user, ok, err := h.activeUser(ctx, sess.UserID)
-	if !ok || err != nil {
-		return inactive, err
-	}
+	user := model.User{ID: sess.UserID, Username: owner.Username}
 	if at.FirstUsedAt.IsZero() {
 		// Buffered, never written here: the first use ends the retry window of the refresh
 		// token that issued this one (store.SessionStore.Refresh).
