@@ -105,7 +105,7 @@ func newUserAddCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withUsers(cmd.Context(), flags, func(ctx context.Context, cfg config.Config, st store.Store) error {
 				name := args[0]
-				if err := policy.ValidateUsername(name, cfg.Matrix.ServerName); err != nil {
+				if err := policy.ValidateUsername(name, cfg.Matrix.Homeserver); err != nil {
 					return usageError(err)
 				}
 				secret, err := pw.read(stdin, stderr)
@@ -127,7 +127,7 @@ func newUserAddCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 				} else if err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "created @%s:%s\n", name, cfg.Matrix.ServerName)
+				fmt.Fprintf(stdout, "created @%s:%s\n", name, cfg.Matrix.Homeserver)
 				return nil
 			})
 		},

@@ -11,7 +11,7 @@ func TestUserCommands(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mxauth.yaml")
-	if err := os.WriteFile(file, []byte("data_dir: "+dir+"\nmatrix:\n  server_name: example.org\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("data_dir: "+dir+"\nmatrix:\n  homeserver: example.org\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	pwFile := filepath.Join(dir, "pw")

@@ -32,7 +32,7 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	if err != nil {
 		return err
 	}
-	layout := template.Layout{ServerName: cfg.Matrix.ServerName, BasePath: iss.PathPrefix()}
+	layout := template.Layout{ServerName: cfg.Matrix.Homeserver, BasePath: iss.PathPrefix()}
 	browser := session.New(session.Options{
 		Sessions: a.store.BrowserSessions(), Users: a.store.Users(),
 		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), TTL: cfg.Sessions.BrowserTTL,
@@ -60,7 +60,7 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	md.IDTokenSigningAlgValuesSupported = a.keys.Algs()
 	(&account.Pages{
 		Flow: flow, Store: a.store, Browser: browser, Passwords: hasher, Renderer: pages,
-		Layout: layout, Clock: a.clock, Logger: a.log, ServerName: cfg.Matrix.ServerName,
+		Layout: layout, Clock: a.clock, Logger: a.log, ServerName: cfg.Matrix.Homeserver,
 		Prefix: iss.PathPrefix(),
 	}).Mount(mux)
 	mux.Handle("GET "+template.AssetPrefix, pages.AssetHandler())

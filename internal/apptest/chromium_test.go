@@ -238,7 +238,7 @@ func TestLoginFlowInChromium(t *testing.T) {
 		verifier := oauth2.GenerateVerifier()
 		tab := newChromiumTab(t, browser)
 		wantPage(t, tab.open(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))), loginURL, http.StatusOK)
-		if got, want := tab.title(), "Sign in · "+s.Config.Matrix.ServerName; got != want {
+		if got, want := tab.title(), "Sign in · "+s.Config.Matrix.Homeserver; got != want {
 			t.Errorf("sign-in page title %q, want %q", got, want)
 		}
 		return tab, receiver, conf, verifier

@@ -18,6 +18,12 @@ type Config struct {
 	Matrix Matrix `yaml:"matrix"`
 	// Registration governs dynamic client registration (RFC 7591).
 	Registration Registration `yaml:"registration"`
+	// Account governs user sign-up and what users may change on their account pages.
+	Account Account `yaml:"account"`
+	// Branding is the operator's name, logo and legal links on every page.
+	Branding Branding `yaml:"branding"`
+	// RateLimiting limits sign-in and sign-up attempts.
+	RateLimiting RateLimiting `yaml:"rate_limiting"`
 	// Clients are static clients declared by the operator, synced into the store at start.
 	Clients []StaticClient `yaml:"clients"`
 	Metrics Metrics        `yaml:"metrics"`
@@ -104,16 +110,27 @@ type Passwords struct {
 	BcryptPepperFile string `yaml:"bcrypt_pepper_file"`
 }
 
-// Matrix describes the homeserver.
+// Matrix describes the homeserver (SYNAPSE.md §1.1: the same keys as MAS's matrix section).
 type Matrix struct {
-	// ServerName is the homeserver's server name, the domain of user IDs (@alice:ServerName).
-	ServerName string `yaml:"server_name"`
+	// Kind is "none" (mxauth runs standalone and provisions nothing) or "synapse" (users and
+	// devices are provisioned in Synapse through its /_synapse/mas/ API).
+	Kind string `yaml:"kind"`
+	// Homeserver is the homeserver's server name, the domain of user IDs (@alice:Homeserver).
+	Homeserver string `yaml:"homeserver"`
+	// Endpoint is the homeserver's base URL as mxauth reaches it (e.g. http://localhost:8008/).
+	Endpoint string `yaml:"endpoint"`
 	// Secret is shared with the homeserver: it authenticates the homeserver's token
-	// introspection requests (Authorization: Bearer <secret>) and, later, mxauth's calls to the
-	// homeserver. SecretFile names a file holding it instead.
+	// introspection requests (Authorization: Bearer <secret>) and mxauth's calls to the
+	// homeserver. SecretFile names a file holding it instead (trimmed, as Synapse does).
 	Secret     string `yaml:"secret"`
 	SecretFile string `yaml:"secret_file"`
 }
+
+// Matrix kinds.
+const (
+	MatrixKindNone    = "none"
+	MatrixKindSynapse = "synapse"
+)
 
 // Registration governs the dynamic client registration endpoint.
 type Registration struct {
@@ -191,13 +208,15 @@ func Default() Config {
 			LoginTTL:             30 * time.Minute,
 		},
 		Sessions: Sessions{BrowserTTL: 7 * 24 * time.Hour},
-		Matrix:   Matrix{ServerName: "localhost"},
+		Matrix:   Matrix{Kind: MatrixKindNone, Homeserver: "localhost"},
 		Registration: Registration{
 			Dynamic:            "open",
 			UnusedClientMaxAge: 24 * time.Hour,
 			RateLimit:          RateLimit{Burst: 10, PerSecond: 0.2},
 		},
-		Metrics: Metrics{Enabled: true},
-		Log:     Log{Format: "text", Level: "info", Requests: true},
+		Account:      defaultAccount(),
+		RateLimiting: defaultRateLimiting(),
+		Metrics:      Metrics{Enabled: true},
+		Log:          Log{Format: "text", Level: "info", Requests: true},
 	}
 }

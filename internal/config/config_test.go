@@ -151,10 +151,26 @@ func TestValidate(t *testing.T) {
 		{"oauth lifetimes", "oauth:\n  access_token_ttl: 0s\n  authorization_code_ttl: 1h\n", []string{
 			"oauth.access_token_ttl (line 2): must be greater than zero",
 			"oauth.authorization_code_ttl (line 3): must be at most 10m"}},
-		{"server names", "matrix:\n  server_name: \"bad name\"\n", []string{`matrix.server_name (line 2): "bad name" is not a Matrix server name`}},
-		{"server name with port and IPv6", "matrix:\n  server_name: \"[::1]:8448\"\n", nil},
-		{"server name bad port", "matrix:\n  server_name: \"example.com:99999\"\n", []string{`matrix.server_name (line 2):`}},
+		{"server names", "matrix:\n  homeserver: \"bad name\"\n", []string{`matrix.homeserver (line 2): "bad name" is not a Matrix server name`}},
+		{"server name with port and IPv6", "matrix:\n  homeserver: \"[::1]:8448\"\n", nil},
+		{"server name bad port", "matrix:\n  homeserver: \"example.com:99999\"\n", []string{`matrix.homeserver (line 2):`}},
 		{"matrix secret", "matrix:\n  secret: short\n", []string{"matrix.secret (line 2): is too short"}},
+		{"matrix synapse needs endpoint and secret", "matrix:\n  kind: synapse\n", []string{
+			"matrix.secret (line 1): is required with kind synapse",
+			"matrix.endpoint (line 1): must be Synapse's base URL"}},
+		{"matrix kind", "matrix:\n  kind: dendrite\n", []string{`matrix.kind (line 2): "dendrite" is not one of none, synapse`}},
+		{"matrix synapse valid", "matrix:\n  kind: synapse\n  endpoint: http://localhost:8008/\n  secret: 0123456789abcdef0123\n", nil},
+		{"account", "account:\n  registration: maybe\n  password_min_length: 0\n  banned_usernames:\n    regexes: [\"(\"]\n", []string{
+			`account.registration (line 2): "maybe" is not one of open, token, closed`,
+			"account.password_min_length (line 3): must be between 1 and 256",
+			"account.banned_usernames.regexes[0] (line 5): is not a valid regular expression"}},
+		{"branding", "branding:\n  logo_uri: http://x/logo.png\n  tos_uri: /tos\n  policy_uri: ftp://x/p\n", []string{
+			"branding.logo_uri (line 2): must be an https URL",
+			`branding.tos_uri (line 3): "/tos" is not an absolute URL`,
+			"branding.policy_uri (line 4): must be an http or https URL"}},
+		{"rate limiting", "rate_limiting:\n  login:\n    per_ip: {burst: 0, per_second: 1}\n  registration: {burst: 1, per_second: 0}\n", []string{
+			"rate_limiting.login.per_ip.burst (line 3): must be at least 1",
+			"rate_limiting.registration.per_second (line 4): must be greater than zero"}},
 		{"two peppers", "passwords:\n  bcrypt_pepper: a\n  bcrypt_pepper_file: /b\n", []string{"passwords.bcrypt_pepper (line 2): set either"}},
 		{"valid static clients", "clients:\n  - client_id: bot\n    client_secret: s3cret\n    grant_types: [client_credentials]\n  - client_id: cli\n    token_endpoint_auth_method: none\n    redirect_uris: [\"http://127.0.0.1/cb\"]\n", nil},
 		{"static client problems", "clients:\n  - client_id: bot\n  - client_id: bot\n    client_secret: x\n    client_secret_file: /y\n  - client_id: \"a b\"\n    token_endpoint_auth_method: none\n    client_secret: x\n    redirect_uris: [\"/rel\", \"https://x/#f\"]\n    grant_types: [password]\n  - client_id: \"\"\n    token_endpoint_auth_method: private_key_jwt\n", []string{

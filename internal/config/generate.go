@@ -85,10 +85,16 @@ passwords:
   bcrypt_pepper: ""
 
 matrix:
-  # The homeserver's server name: user IDs are @user:server_name.
-  server_name: "localhost"
+  # "none": standalone, nothing is provisioned. "synapse": users and devices are provisioned
+  # in Synapse through its /_synapse/mas/ API (see docs/synapse.md).
+  kind: none
+  # The homeserver's server name: user IDs are @user:homeserver.
+  homeserver: "localhost"
+  # Synapse's base URL as mxauth reaches it, e.g. "http://localhost:8008/" (kind: synapse).
+  endpoint: ""
   # Shared with the homeserver (Synapse's matrix_authentication_service.secret): the
-  # homeserver presents it to introspect access tokens. Or use secret_file.
+  # homeserver presents it to introspect access tokens, mxauth to call Synapse. Or use
+  # secret_file.
   secret: "@MATRIXSECRET@"
 
 registration:
@@ -104,6 +110,37 @@ registration:
   rate_limit:
     burst: 10
     per_second: 0.2
+
+account:
+  # Sign-up: "open", "token" (needs a token from "mxauth registration-token add") or "closed".
+  registration: closed
+  # Usernames people may not sign up with (operators can still create them).
+  banned_usernames:
+    literals: []
+    substrings: []
+    prefixes: []
+    suffixes: []
+    regexes: []
+  display_name_change_allowed: true
+  password_change_allowed: true
+  deactivation_allowed: true
+  password_min_length: 8
+  # Refuse passwords from the bundled list of common passwords.
+  reject_common_passwords: true
+
+branding:
+  # Shown in the page header; empty: the homeserver's name.
+  service_name: ""
+  logo_uri: ""      # an https image
+  tos_uri: ""       # with this set, sign-up asks users to accept the terms
+  policy_uri: ""
+
+# Token buckets (burst, then per_second on average) for the people-facing forms.
+rate_limiting:
+  login:
+    per_ip: {burst: 3, per_second: 0.05}
+    per_account: {burst: 1800, per_second: 0.5}
+  registration: {burst: 3, per_second: 0.0008}
 
 # Static clients, e.g. a bot or an admin tool. The secret is never printed by mxauth.
 clients: []

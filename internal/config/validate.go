@@ -46,17 +46,12 @@ func (c *Config) Validate() Problems {
 	if c.Passwords.BcryptPepper != "" && c.Passwords.BcryptPepperFile != "" {
 		v.add("passwords.bcrypt_pepper", "set either bcrypt_pepper or bcrypt_pepper_file, not both")
 	}
-	if !validServerName(c.Matrix.ServerName) {
-		v.add("matrix.server_name", "%q is not a Matrix server name (a host name or IP literal, optionally with :port)", c.Matrix.ServerName)
-	}
-	if c.Matrix.Secret != "" && c.Matrix.SecretFile != "" {
-		v.add("matrix.secret", "set either matrix.secret or matrix.secret_file, not both")
-	}
-	if c.Matrix.Secret != "" && len(c.Matrix.Secret) < 16 {
-		v.add("matrix.secret", "is too short: use at least 16 random characters (`mxauth config generate` makes one)")
-	}
+	v.matrix(c.Matrix)
 	v.registration(c.Registration)
 	v.staticClients(c.Clients)
+	v.account(c.Account)
+	v.branding(c.Branding)
+	v.rateLimiting(c.RateLimiting)
 	if c.Metrics.Listen != "" {
 		if err := checkListenAddr(c.Metrics.Listen); err != nil {
 			v.add("metrics.listen", "%v", err)
