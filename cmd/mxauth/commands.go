@@ -68,8 +68,9 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	flags.register(root, true)
 	root.AddCommand(newServeCommand(stderr), newMigrateCommand(stdout, stderr), newConfigCommand(stdout),
-		newClientCommand(stdout), newUserCommand(stdin, stdout, stderr), newSessionCommand(stdout),
-		newVersionCommand(stdout))
+		newClientCommand(stdout), newUserCommand(stdin, stdout, stderr), newSessionCommand(stdout, stderr),
+		newRegistrationTokenCommand(stdout), newVersionCommand(stdout))
+	root.AddCommand(newDoctorCommand(stdout))
 	return root
 }
 

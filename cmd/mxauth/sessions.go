@@ -12,10 +12,11 @@ import (
 
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/model"
+	"github.com/mxauth/mxauth/internal/provision"
 	"github.com/mxauth/mxauth/internal/store"
 )
 
-func newSessionCommand(stdout io.Writer) *cobra.Command {
+func newSessionCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "session", Short: "List and end OAuth sessions (one session is one Matrix device)"}
 	var listFlags configFlags
 	var user string
@@ -63,7 +64,7 @@ func newSessionCommand(stdout io.Writer) *cobra.Command {
 		Short: "End a session: its access and refresh tokens stop working at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withUsers(cmd.Context(), endFlags, func(ctx context.Context, _ config.Config, st store.Store) error {
+			return withUsers(cmd.Context(), endFlags, func(ctx context.Context, cfg config.Config, st store.Store) error {
 				s, err := st.Sessions().Get(ctx, args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no session %q", args[0])
@@ -79,7 +80,7 @@ func newSessionCommand(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(stdout, "session %s ended (device %s)\n", s.ID, s.DeviceID)
-				return nil
+				return tellHomeserver(ctx, cfg, st, stderr, func(p *provision.Syncer) error { return p.SessionsEnded(ctx, s.UserID) })
 			})
 		},
 	}

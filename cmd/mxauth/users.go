@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +21,7 @@ import (
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/policy"
+	"github.com/mxauth/mxauth/internal/provision"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/ulid"
 )
@@ -87,7 +89,8 @@ func firstLine(s string) (string, error) {
 func newUserCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage local accounts (works while the server runs)"}
 	cmd.AddCommand(newUserAddCommand(stdin, stdout, stderr), newUserListCommand(stdout),
-		newUserLockCommand(stdout, true), newUserLockCommand(stdout, false), newUserPasswordCommand(stdin, stdout, stderr))
+		newUserLockCommand(stdout, stderr, true), newUserLockCommand(stdout, stderr, false),
+		newUserDeactivateCommand(stdout, stderr), newUserPasswordCommand(stdin, stdout, stderr))
 	return cmd
 }
 
@@ -128,7 +131,7 @@ func newUserAddCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 					return err
 				}
 				fmt.Fprintf(stdout, "created @%s:%s\n", name, cfg.Matrix.Homeserver)
-				return nil
+				return tellHomeserver(ctx, cfg, st, stderr, func(s *provision.Syncer) error { return s.UserChanged(ctx, u.ID) })
 			})
 		},
 	}
@@ -171,7 +174,7 @@ func newUserListCommand(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func newUserLockCommand(stdout io.Writer, lock bool) *cobra.Command {
+func newUserLockCommand(stdout, stderr io.Writer, lock bool) *cobra.Command {
 	var flags configFlags
 	use, short := "unlock NAME", "Unlock an account"
 	if lock {
@@ -182,7 +185,7 @@ func newUserLockCommand(stdout io.Writer, lock bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withUsers(cmd.Context(), flags, func(ctx context.Context, _ config.Config, st store.Store) error {
+			return withUsers(cmd.Context(), flags, func(ctx context.Context, cfg config.Config, st store.Store) error {
 				u, err := findUser(ctx, st, args[0])
 				if err != nil {
 					return err
@@ -195,7 +198,8 @@ func newUserLockCommand(stdout io.Writer, lock bool) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(stdout, "%s %sed\n", u.Username, strings.Fields(use)[0])
-				return nil
+				// Synapse keeps a copy of the lock (SYNAPSE.md §1.3, provision_user "locked").
+				return tellHomeserver(ctx, cfg, st, stderr, func(s *provision.Syncer) error { return s.UserChanged(ctx, u.ID) })
 			})
 		},
 	}
@@ -237,6 +241,43 @@ func newUserPasswordCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 	flags.register(cmd, false)
 	pw.register(cmd)
 	return cmd
+}
+
+func newUserDeactivateCommand(stdout, stderr io.Writer) *cobra.Command {
+	var flags configFlags
+	cmd := &cobra.Command{
+		Use:   "deactivate NAME",
+		Short: "Deactivate an account for good: its sessions end and the name is never reused",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withUsers(cmd.Context(), flags, func(ctx context.Context, cfg config.Config, st store.Store) error {
+				u, err := findUser(ctx, st, args[0])
+				if err != nil {
+					return err
+				}
+				ended, err := st.Users().Deactivate(ctx, u.ID, time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%s deactivated (%d sessions ended)\n", u.Username, len(ended))
+				return tellHomeserver(ctx, cfg, st, stderr, func(s *provision.Syncer) error { return s.UserChanged(ctx, u.ID) })
+			})
+		},
+	}
+	flags.register(cmd, false)
+	return cmd
+}
+
+// tellHomeserver passes a change on to the homeserver of the config (matrix.kind). The job is
+// queued in the database first, so if the homeserver cannot be reached now, the running
+// server retries it; that is a warning, not a failure of the command.
+func tellHomeserver(ctx context.Context, cfg config.Config, st store.Store, stderr io.Writer, f func(*provision.Syncer) error) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := app.NewSyncer(cfg, st, clock.Real{}, log)
+	if err != nil {
+		return err
+	}
+	return f(s)
 }
 
 func findUser(ctx context.Context, st store.Store, name string) (model.User, error) {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mxauth/mxauth/internal/store"
 )
 
 // Defaults of Options.
@@ -32,6 +34,8 @@ const (
 // batch that is written twice, after an error or by two replicas, does no harm.
 type Store interface {
 	MarkAccessTokensUsed(ctx context.Context, ids []string, t time.Time) error
+	// RecordActivity keeps the later of the stored and the given last-active time.
+	RecordActivity(ctx context.Context, activity []store.SessionActivity) error
 }
 
 // Options configure a Buffer. Zero durations and sizes mean the defaults.
@@ -57,6 +61,8 @@ type Buffer struct {
 
 	mu      sync.Mutex
 	pending map[string]time.Time // access token ID → earliest time seen in use
+	// sessions maps a session ID to the latest activity seen (sessions.go).
+	sessions map[string]store.SessionActivity
 
 	dropped atomic.Uint64 // uses not recorded because the buffer was full
 	// full asks Run for an early flush; one pending request is enough.
@@ -89,6 +95,7 @@ func New(opts Options) (*Buffer, error) {
 		shutdownTimeout: cmp.Or(opts.ShutdownTimeout, DefaultShutdownTimeout),
 		log:             log,
 		pending:         map[string]time.Time{},
+		sessions:        map[string]store.SessionActivity{},
 		full:            make(chan struct{}, 1),
 	}, nil
 }
@@ -145,6 +152,11 @@ type use struct {
 func (b *Buffer) Flush(ctx context.Context) error {
 	b.flushing.Lock()
 	defer b.flushing.Unlock()
+	return errors.Join(b.flushSessions(ctx), b.flushTokenUses(ctx))
+}
+
+// flushTokenUses writes the pending first uses of access tokens.
+func (b *Buffer) flushTokenUses(ctx context.Context) error {
 	b.mu.Lock()
 	taken := b.pending
 	if len(taken) == 0 {

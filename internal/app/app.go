@@ -16,6 +16,7 @@ import (
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/keys"
+	"github.com/mxauth/mxauth/internal/provision"
 	"github.com/mxauth/mxauth/internal/secretbox"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/web/oauth"
@@ -47,6 +48,8 @@ type App struct {
 	rand      io.Reader
 	box       *secretbox.Box
 	jobs      []worker.Job
+	// syncer keeps the homeserver's users and devices in step.
+	syncer *provision.Syncer
 	// activity buffers token use seen by introspection (nil when OAuth is disabled).
 	activity *activity.Buffer
 }
@@ -103,8 +106,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err = syncStaticClients(ctx, a.store.Clients(), cfg.Clients, opts.Clock); err != nil {
 		return nil, err
 	}
+	if a.syncer, err = NewSyncer(cfg, a.store, opts.Clock, a.log); err != nil {
+		return nil, err
+	}
 	a.jobs = append(worker.ExpiredDataCleanup(a.store, opts.Clock, a.log),
-		worker.UnusedClientCleanup(a.store.Clients(), opts.Clock, cfg.Registration.UnusedClientMaxAge, a.log))
+		worker.UnusedClientCleanup(a.store.Clients(), opts.Clock, cfg.Registration.UnusedClientMaxAge, a.log),
+		worker.HomeserverSync(a.syncer))
 	reg := newRegistry(a.store, opts.Version)
 	a.metrics = metricsHandler(reg)
 	if a.handler, err = a.routes(reg); err != nil {
@@ -222,6 +229,10 @@ func (a *App) FlushActivity(ctx context.Context) error {
 	}
 	return a.activity.Flush(ctx)
 }
+
+// RunHomeserverJobs runs the homeserver jobs that are due now, as the background worker does
+// every few seconds; tests use it.
+func (a *App) RunHomeserverJobs(ctx context.Context) (int, error) { return a.syncer.Work(ctx) }
 
 // Close releases the listeners and the store, after writing any token use still buffered
 // (Serve has flushed already; an app driven through Handler has not). It is safe to call

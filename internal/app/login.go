@@ -32,7 +32,10 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	if err != nil {
 		return err
 	}
-	layout := template.Layout{ServerName: cfg.Matrix.Homeserver, BasePath: iss.PathPrefix()}
+	layout := template.Layout{ServerName: cfg.Matrix.Homeserver, BasePath: iss.PathPrefix(), Branding: template.Branding{
+		ServiceName: cfg.Branding.ServiceName, LogoURI: cfg.Branding.LogoURI,
+		TOSURI: cfg.Branding.TOSURI, PolicyURI: cfg.Branding.PolicyURI,
+	}}
 	browser := session.New(session.Options{
 		Sessions: a.store.BrowserSessions(), Users: a.store.Users(),
 		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), TTL: cfg.Sessions.BrowserTTL,
@@ -44,7 +47,12 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 			trusted[c.ClientID] = true
 		}
 	}
+	a.activity, err = activity.New(activity.Options{Store: a.store.Sessions(), Logger: a.log})
+	if err != nil {
+		return err
+	}
 	flow := &oauth.Flow{
+		Homeserver: a.syncer, Activity: a.activity,
 		Issuer: iss, Store: a.store, Keys: a.keys, Pages: pages, Browser: browser,
 		Clock: a.clock, Rand: a.rand, Logger: a.log, Layout: layout, TrustedClients: trusted,
 		AccessTokenTTL: cfg.OAuth.AccessTokenTTL, CodeTTL: cfg.OAuth.AuthorizationCodeTTL, LoginTTL: cfg.OAuth.LoginTTL,
@@ -72,18 +80,14 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	return nil
 }
 
-// mountIntrospection serves token introspection for the homeserver, with the buffer that
-// records token use off the request path (Serve runs its flush loop; Close flushes it).
+// mountIntrospection serves token introspection for the homeserver; the flow's activity
+// buffer records token use off the request path (Serve runs its flush loop; Close flushes it).
 func (a *App) mountIntrospection(mux *http.ServeMux, md *oauth.Metadata, flow *oauth.Flow) error {
 	secret, err := homeserverSecret(a.cfg.Matrix)
 	if err != nil {
 		return err
 	}
-	a.activity, err = activity.New(activity.Options{Store: a.store.Sessions(), Logger: a.log})
-	if err != nil {
-		return err
-	}
-	flow.MountIntrospect(mux, md, oauth.IntrospectOptions{Secret: secret, Activity: a.activity})
+	flow.MountIntrospect(mux, md, oauth.IntrospectOptions{Secret: secret})
 	return nil
 }
 

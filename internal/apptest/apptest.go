@@ -14,6 +14,7 @@ import (
 	"github.com/mxauth/mxauth/internal/app"
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/config"
+	"github.com/mxauth/mxauth/internal/matrix/synapsetest"
 	"github.com/mxauth/mxauth/internal/store/postgres/pgtest"
 )
 
@@ -26,6 +27,8 @@ type Server struct {
 	// Clock is the app's clock: it starts at the real time and moves only when a test
 	// advances it.
 	Clock *clock.Fake
+	// Synapse is the Synapse stand-in the app provisions, when started by WithSynapse.
+	Synapse *synapsetest.Server
 }
 
 // Start runs the app with defaults suitable for tests: SQLite in t.TempDir(), no request

@@ -151,6 +151,7 @@ func (v *validator) matrix(m Matrix) {
 	if m.Secret != "" && len(m.Secret) < 16 {
 		v.add("matrix.secret", "is too short: use at least 16 random characters (`mxauth config generate` makes one)")
 	}
+	v.positive("matrix.timeout", int64(m.Timeout))
 	switch m.Kind {
 	case MatrixKindNone:
 	case MatrixKindSynapse:

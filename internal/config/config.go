@@ -124,6 +124,9 @@ type Matrix struct {
 	// homeserver. SecretFile names a file holding it instead (trimmed, as Synapse does).
 	Secret     string `yaml:"secret"`
 	SecretFile string `yaml:"secret_file"`
+	// Timeout bounds each call to the homeserver. The token endpoint waits for one such call
+	// (the device must exist before tokens are issued), so keep it short.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Matrix kinds.
@@ -208,7 +211,7 @@ func Default() Config {
 			LoginTTL:             30 * time.Minute,
 		},
 		Sessions: Sessions{BrowserTTL: 7 * 24 * time.Hour},
-		Matrix:   Matrix{Kind: MatrixKindNone, Homeserver: "localhost"},
+		Matrix:   Matrix{Kind: MatrixKindNone, Homeserver: "localhost", Timeout: 10 * time.Second},
 		Registration: Registration{
 			Dynamic:            "open",
 			UnusedClientMaxAge: 24 * time.Hour,

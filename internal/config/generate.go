@@ -96,6 +96,9 @@ matrix:
   # homeserver presents it to introspect access tokens, mxauth to call Synapse. Or use
   # secret_file.
   secret: "@MATRIXSECRET@"
+  # Bounds each call to Synapse; the token endpoint waits for one (the device is created
+  # before tokens are issued).
+  timeout: 10s
 
 registration:
   # Dynamic client registration (RFC 7591), which Matrix clients use before every login:

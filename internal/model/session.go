@@ -16,8 +16,16 @@ type Session struct {
 	GrantID   string
 	CreatedAt time.Time
 	// EndedAt is when the session ended: logout, revocation, replaced by a new login on the
-	// same device, or a detected replay (zero: active).
+	// same device, a detected replay, or the user's deactivation (zero: active).
 	EndedAt time.Time
+	// UserAgent is the User-Agent of the client at login (empty: unknown), shown in the
+	// account's device list (MSC4191).
+	UserAgent string
+	// LastActiveAt and LastActiveIP are when and from where the session was last seen
+	// using a token (zero/empty: unknown). Activity is buffered and written in batches, so
+	// they lag by up to one flush; a login sets LastActiveAt to CreatedAt.
+	LastActiveAt time.Time
+	LastActiveIP string
 }
 
 // Active reports whether the session has not ended.

@@ -17,6 +17,11 @@ type User struct {
 	// DeactivatedAt is when the account was deactivated (zero: active). Deactivation is final.
 	DeactivatedAt time.Time
 	CreatedAt     time.Time
+	// CrossSigningResetAllowedUntil is until when the user has approved replacing their
+	// cross-signing keys (zero: no approval). MSC4191's org.matrix.cross_signing_reset
+	// action sends the user here; the homeserver then lets one key upload through without
+	// user-interactive auth until this time passes.
+	CrossSigningResetAllowedUntil time.Time
 }
 
 // CanSignIn reports whether the account may start new sessions.

@@ -5,7 +5,8 @@
 //
 // The package also holds, once, what both backends must do alike and what does not depend
 // on the SQL dialect, so that the two cannot drift apart: the input rules every write and
-// lookup checks (validate.go), the stored form of a client (clientjson.go), and Refresh's
-// choice between a retry and a replay (refresh.go). SQL and driver types stay in the
-// backends.
+// lookup checks (validate.go), the stored form of a client (clientjson.go), Refresh's
+// choice between a retry and a replay (refresh.go), and how a batch of session activity
+// folds into one write per session (SummarizeActivity, sessions.go). SQL and driver types
+// stay in the backends.
 package store

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mxauth/mxauth/internal/model"
@@ -96,6 +98,10 @@ type SessionStore interface {
 	// MarkAccessTokensUsed records that these access tokens were used at t (the first use
 	// wins). Introspection buffers uses in memory and flushes them with this in batches.
 	MarkAccessTokensUsed(ctx context.Context, ids []string, t time.Time) error
+	// RecordActivity records that sessions were active: LastActiveAt becomes the later of the
+	// stored and the given time; LastActiveIP is replaced when the given time is the later one
+	// and IP is not empty. Unknown session IDs are skipped. Batched: one transaction for all.
+	RecordActivity(ctx context.Context, activity []SessionActivity) error
 	// DeleteExpired removes dead rows, at most limit of them in all, and returns how many it
 	// removed: sessions that ended before cutoff (their tokens go with them); access tokens
 	// that expired or were revoked before cutoff; refresh tokens revoked before cutoff; and
@@ -127,4 +133,65 @@ type SessionStore interface {
 	// RefreshTokenByHash returns the refresh token with this hash and its session, whatever
 	// their state, or ErrNotFound.
 	RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error)
+}
+
+// SessionActivity is one use of a session that the token paths saw: when, and from which
+// client IP address (empty: unknown).
+type SessionActivity struct {
+	SessionID string
+	At        time.Time
+	IP        string
+}
+
+// ActivitySummary is what RecordActivity writes for one session of a batch: the latest time
+// the batch saw it, and the latest time it saw it with an IP address, with that address.
+type ActivitySummary struct {
+	SessionID string
+	LastAt    time.Time
+	// IP is empty, and IPAt zero, when no entry of the session had an address.
+	IP   string
+	IPAt time.Time
+}
+
+// SummarizeActivity checks a RecordActivity batch and folds it into one summary per session,
+// in byte order of the session IDs (a fixed order in which a backend can lock the rows, so
+// that two batches cannot deadlock each other).
+//
+// Writing a summary has the effect of writing the session's entries one by one in time
+// order: each moves LastActiveAt forward, and one later than everything before it replaces
+// the IP if it has one. So the address written is the batch's latest non-empty one, and only
+// if its time is later than the stored LastActiveAt; of entries with equal times the last
+// given wins. An entry whose session ID no session can have is dropped (unknown sessions are
+// skipped); a zero time, which reads back as "never", or an IP address that no backend can
+// store is refused with a plain error, for the whole batch.
+func SummarizeActivity(activity []SessionActivity) ([]ActivitySummary, error) {
+	bySession := make(map[string]*ActivitySummary, len(activity))
+	for _, a := range activity {
+		if err := CheckTimeIsSet("time of activity", a.At); err != nil {
+			return nil, err
+		}
+		if err := checkTexts(namedText{"IP address", a.IP}); err != nil {
+			return nil, err
+		}
+		if !IsStorableKey(a.SessionID) {
+			continue
+		}
+		sum, ok := bySession[a.SessionID]
+		if !ok {
+			sum = &ActivitySummary{SessionID: a.SessionID, LastAt: a.At}
+			bySession[a.SessionID] = sum
+		}
+		if a.At.After(sum.LastAt) {
+			sum.LastAt = a.At
+		}
+		if a.IP != "" && !a.At.Before(sum.IPAt) {
+			sum.IP, sum.IPAt = a.IP, a.At
+		}
+	}
+	summaries := make([]ActivitySummary, 0, len(bySession))
+	for _, sum := range bySession {
+		summaries = append(summaries, *sum)
+	}
+	slices.SortFunc(summaries, func(a, b ActivitySummary) int { return strings.Compare(a.SessionID, b.SessionID) })
+	return summaries, nil
 }

@@ -20,6 +20,8 @@ var (
 	ErrReplay = errors.New("store: refresh token replayed")
 	// ErrSchemaOutdated: the database has not been migrated to the version this binary needs.
 	ErrSchemaOutdated = errors.New("store: database schema is not up to date")
+	// ErrTokenUnusable: a registration token is revoked, expired or used up.
+	ErrTokenUnusable = errors.New("store: registration token unusable")
 )
 
 // Store is one open database. It is safe for concurrent use.
@@ -35,6 +37,12 @@ type Store interface {
 	// with their tokens.
 	Grants() GrantStore
 	Sessions() SessionStore
+	// RegistrationTokens are the tokens that let people sign up while registration is closed.
+	RegistrationTokens() RegistrationTokenStore
+	// Jobs is the background job queue; RateLimits the rate-limit buckets that must hold
+	// across replicas.
+	Jobs() JobStore
+	RateLimits() RateLimitStore
 
 	// Migrate applies every embedded migration that the database lacks. It holds a
 	// database-wide lock while it runs, so replicas that start together apply each

@@ -58,6 +58,30 @@ func CheckPasswordHash(hash string) error {
 	return checkTexts(namedText{"password hash", hash})
 }
 
+// CheckDisplayName refuses a name for UserStore.SetDisplayName that a backend could not
+// store exactly. The empty name is fine: the user then shows as their username.
+func CheckDisplayName(name string) error {
+	return checkTexts(namedText{"display name", name})
+}
+
+// CheckRegistrationToken refuses a token for RegistrationTokenStore.Create that a backend
+// could not store, or whose counts make no sense: it needs an ID and the hash it is found
+// by, counts are never negative, and a token cannot have been used more often than its
+// limit allows (UserStore.Register never spends a use that is not left).
+func CheckRegistrationToken(t model.RegistrationToken) error {
+	switch {
+	case t.ID == "" || len(t.Hash) == 0:
+		return fmt.Errorf("store: registration token %q: ID and hash must not be empty", t.ID)
+	case t.UsageLimit < 0 || t.TimesUsed < 0:
+		return fmt.Errorf("store: registration token %q: usage limit %d and times used %d must not be negative",
+			t.ID, t.UsageLimit, t.TimesUsed)
+	case t.UsageLimit > 0 && t.TimesUsed > t.UsageLimit:
+		return fmt.Errorf("store: registration token %q: used %d times, beyond its limit of %d",
+			t.ID, t.TimesUsed, t.UsageLimit)
+	}
+	return checkTexts(namedText{"registration token ID", t.ID}, namedText{"registration token hint", t.Hint})
+}
+
 // CheckBrowserSession refuses a session for BrowserSessionStore.Create that a backend could
 // not store exactly. It needs an ID, its user, and the hash of its cookie, which is how
 // GetByTokenHash finds it. The user agent comes from a request header: callers clean it
@@ -139,7 +163,8 @@ func CheckNewSession(grantID string, ns NewSession) error {
 	return checkTexts(namedText{"session ID", s.ID}, namedText{"user ID", s.UserID},
 		namedText{"client ID", s.ClientID}, namedText{"device ID", s.DeviceID},
 		namedText{"scope", s.Scope}, namedText{"access token ID", at.ID},
-		namedText{"refresh token ID", rt.ID}, namedText{"next refresh token ID", rt.NextID})
+		namedText{"refresh token ID", rt.ID}, namedText{"next refresh token ID", rt.NextID},
+		namedText{"user agent", s.UserAgent}, namedText{"last active IP address", s.LastActiveIP})
 }
 
 // CheckSessionMatchesGrant refuses, in SessionStore.StartFromGrant, a session for another

@@ -1,18 +1,40 @@
-// Package template renders mxauth's server-side HTML pages: the login form, the consent
-// screen and the error page. It owns the page markup, the shared layout and the one
-// stylesheet; the HTTP handlers in web/account own the flows and fill the data structs.
+// Package template renders mxauth's server-side HTML pages: the sign-in form, the consent
+// screen, the "signed in" page and the error pages (including 403 for a failed CSRF check and
+// 429 for a rate limit). It owns the page markup, the shared layout, the form building blocks
+// and the one stylesheet; the HTTP handlers in web/account own the flows and fill the data
+// structs.
 //
-// Pages are html/template files embedded in the binary and parsed once by New, so a broken
-// template stops the server at start rather than on the first request. Each page has one typed
-// data struct (LoginPage, ConsentPage, ErrorPage) embedding the shared Layout; Render writes
-// it after rendering into a buffer, so a template error never sends half a page.
+// Pages are html/template files embedded in the binary and parsed once by New, one set per
+// language of internal/i18n, so a broken template stops the server at start rather than on
+// the first request. Each page has one typed data struct (LoginPage, ConsentPage, ErrorPage,
+// SignedInPage) embedding the shared Layout; Render picks the set of Layout.Lang and writes
+// the page after rendering it into a buffer, so a template error never sends half a page.
+//
+// Every word on a page goes through the message catalogues: templates call {{t "Id"}} (a
+// plain message is a map lookup, no allocation), and handlers pass i18n.Message values (an id
+// and its data), never English text. An unknown id or missing data is a template error, so a
+// test that renders a page catches it. The few string fields that remain (ErrorPage.Title and
+// Message, ConsentPage.Scopes) are for callers that have no message ids and are shown as given.
+//
+// Layout carries the operator's Branding (service name, https logo, terms and privacy links)
+// shown in the header, the <title> and the footer.
+//
+// Forms are built from the partials of pages/forms.html: "input" draws a labelled field (Input)
+// with its hint and its error next to it, tied to the field with aria-describedby and
+// aria-invalid; it keeps what the user typed, except in a password field. "alert" is the
+// page-level error, "notice" a confirmation, "signedInAs" the signed-in line. FieldErrors maps
+// a field to its message. The stylesheet has primary, secondary and danger buttons and styles
+// for lists of sessions (.list of .details) and tables (table.data).
 //
 // Every rendered page carries the headers a login page needs (RFC 9700 §4.16 on clickjacking;
-// DESIGN.md "Safety rules"): a Content-Security-Policy with frame-ancestors 'none',
-// X-Frame-Options: DENY for older browsers, and Cache-Control: no-store because pages hold
-// CSRF tokens and user names. The CSP deliberately has no form-action directive: the consent
-// form's POST is answered with a 303 to the client's redirect URI, which may use a private
-// scheme (RFC 8252 §7.1), and Chromium applies form-action to redirects after a submission.
+// DESIGN.md "Safety rules"): a Content-Security-Policy with frame-ancestors 'none' and no
+// script source at all, X-Frame-Options: DENY for older browsers, Referrer-Policy: same-origin
+// (not no-referrer, which would make browsers send "Origin: null" with our own form posts),
+// X-Content-Type-Options: nosniff, Content-Language, Vary: Accept-Language, and
+// Cache-Control: no-store because pages hold CSRF tokens and user names. The CSP deliberately
+// has no form-action directive: the consent form's POST is answered with a 303 to the client's
+// redirect URI, which may use a private scheme (RFC 8252 §7.1), and Chromium applies
+// form-action to redirects after a submission.
 //
 // The pages work without JavaScript and none is served. The stylesheet is served by
 // AssetHandler under a content-hashed path (StylesheetPath), so browsers may cache it for a

@@ -1,17 +1,34 @@
 package template
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mxauth/mxauth/internal/i18n"
 )
 
-// pageCase is one page with a fixed, realistic data set; each has a golden file.
+// pageCase is one page with a fixed, realistic data set; each has a golden file per language.
 type pageCase struct {
 	golden string
 	page   Page
 }
 
-var testLayout = Layout{Lang: "en", ServerName: "example.com"}
+// testLanguages are the languages every page case is rendered in.
+var testLanguages = []string{"en", "de"}
+
+var testLayout = Layout{ServerName: "example.com"}
+
+var brandedLayout = Layout{
+	ServerName: "example.com",
+	Branding: Branding{
+		ServiceName: "Example Chat",
+		LogoURI:     "https://example.com/logo.svg",
+		TOSURI:      "https://example.com/terms",
+		PolicyURI:   "https://example.com/privacy",
+	},
+}
 
 var elementClient = ClientView{
 	Name:      "Element",
@@ -21,10 +38,9 @@ var elementClient = ClientView{
 	PolicyURI: "https://element.io/privacy",
 }
 
-var elementScopes = []string{
-	"See and change everything in your Matrix account: messages, rooms, contacts and settings",
-	"Sign in as a new device with ID QXKZJMBWVA",
-}
+var elementPermissions = []i18n.Message{{ID: "ScopeMatrixAPI"}, {ID: "ScopeMatrixDevice"}}
+
+var wrongCredentials = i18n.Message{ID: MsgWrongCredentials}
 
 func pageCases() []pageCase {
 	longName := strings.Repeat("Extraordinarily Long Application Name ", 6) + strings.Repeat("x", 120)
@@ -36,22 +52,33 @@ func pageCases() []pageCase {
 			Next:      "/authorize/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
 		}},
 		{"login_error.html", LoginPage{
-			Layout:     Layout{Lang: "en-GB", ServerName: "example.com"},
+			Layout:     testLayout,
 			Action:     "/login",
 			CSRFToken:  "kVh3c9Zr2QpLx0aTfW8nB1yE",
 			Next:       "/authorize/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
 			Username:   "alice",
-			Error:      "Wrong username or password",
+			Error:      wrongCredentials,
 			ClientName: "Element",
 		}},
+		{"login_field_errors.html", LoginPage{
+			Layout:    testLayout,
+			Action:    "/login",
+			CSRFToken: "kVh3c9Zr2QpLx0aTfW8nB1yE",
+			Username:  "@bob:elsewhere.example",
+			Errors: FieldErrors{
+				FieldUsername: {ID: MsgUsernameOtherServer, Data: map[string]any{"ServerName": "example.com"}},
+				FieldPassword: {ID: MsgPasswordMissing},
+			},
+		}},
+		{"login_branded.html", LoginPage{Layout: brandedLayout, Action: "/login", CSRFToken: "t", ClientName: "Element"}},
 		{"login_minimal.html", LoginPage{Action: "/login", CSRFToken: "t"}},
 		{"login_hostile.html", LoginPage{
-			Layout:     Layout{Lang: `en" onload="alert(1)`, ServerName: "<b>example.com</b>"},
+			Layout:     Layout{ServerName: "<b>example.com</b>"},
 			Action:     "/login",
 			CSRFToken:  `"><script>alert(1)</script>`,
 			Next:       `/authorize"><script>alert(1)</script>`,
 			Username:   `alice"><img src=x onerror=alert(1)>`,
-			Error:      "Wrong username or password",
+			Error:      wrongCredentials,
 			ClientName: "<script>alert('pwned')</script>",
 		}},
 		{"consent.html", ConsentPage{
@@ -61,7 +88,17 @@ func pageCases() []pageCase {
 			Client:       elementClient,
 			Username:     "@alice:example.com",
 			DeviceID:     "QXKZJMBWVA",
-			Scopes:       elementScopes,
+			Permissions:  elementPermissions,
+			LogoutAction: "/logout",
+		}},
+		{"consent_branded.html", ConsentPage{
+			Layout:       brandedLayout,
+			Action:       "/consent/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
+			CSRFToken:    "kVh3c9Zr2QpLx0aTfW8nB1yE",
+			Client:       elementClient,
+			Username:     "alice",
+			Permissions:  []i18n.Message{{ID: "ScopeOpenID"}},
+			Scopes:       []string{"A line the caller wrote itself"},
 			LogoutAction: "/logout",
 		}},
 		{"consent_optional_empty.html", ConsentPage{
@@ -71,14 +108,14 @@ func pageCases() []pageCase {
 			Client:    ClientView{URI: "https://chat.example.org/app"},
 		}},
 		{"consent_anonymous.html", ConsentPage{
-			Layout:    Layout{},
-			Action:    "/consent/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
-			CSRFToken: "kVh3c9Zr2QpLx0aTfW8nB1yE",
-			Username:  "@alice:example.com",
-			Scopes:    elementScopes[:1],
+			Layout:      Layout{},
+			Action:      "/consent/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
+			CSRFToken:   "kVh3c9Zr2QpLx0aTfW8nB1yE",
+			Username:    "@alice:example.com",
+			Permissions: elementPermissions[:1],
 		}},
 		{"consent_hostile.html", ConsentPage{
-			Layout:    testLayout,
+			Layout:    Layout{ServerName: "example.com", Branding: Branding{LogoURI: "javascript:alert(1)", TOSURI: "javascript:alert(2)"}},
 			Action:    "/consent/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
 			CSRFToken: "kVh3c9Zr2QpLx0aTfW8nB1yE",
 			Client: ClientView{
@@ -100,21 +137,60 @@ func pageCases() []pageCase {
 			Client:       ClientView{Name: longName, URI: "https://" + strings.Repeat("sub.", 20) + "example.net/"},
 			Username:     "@" + strings.Repeat("a", 200) + ":example.com",
 			DeviceID:     strings.Repeat("D", 80),
-			Scopes:       elementScopes,
+			Permissions:  elementPermissions,
 			LogoutAction: "/logout",
 		}},
 		{"error.html", ErrorPage{
-			Layout:    testLayout,
-			Title:     "This link has expired",
-			Message:   "The sign-in request is no longer valid. Go back to the application and start again.",
-			RequestID: "01JDX4V0C7H3N6Q2P8S5T1W9YZ",
-			Status:    400,
+			Layout:      testLayout,
+			Heading:     i18n.Message{ID: "GrantExpiredTitle"},
+			Explanation: i18n.Message{ID: "GrantExpiredMessage"},
+			RequestID:   "01JDX4V0C7H3N6Q2P8S5T1W9YZ",
+			Status:      http.StatusNotFound,
 		}},
-		{"error_minimal.html", ErrorPage{Status: 404}},
+		{"error_untranslated.html", ErrorPage{
+			Layout:    testLayout,
+			Title:     "Unknown application",
+			Message:   "The application that sent you here is not registered with this server.",
+			RequestID: "01JDX4V0C7H3N6Q2P8S5T1W9YZ",
+			Status:    http.StatusBadRequest,
+		}},
+		{"error_minimal.html", ErrorPage{Status: http.StatusNotFound}},
 		{"error_unknown_status.html", ErrorPage{Layout: testLayout, Message: "<script>x</script>", Status: 999}},
+		{"error_under_prefix.html", ErrorPage{Layout: Layout{ServerName: "example.com", BasePath: "/auth"}, Status: http.StatusNotFound}},
+		{"error_forbidden.html", ForbiddenPage(testLayout, "01JDX4V0C7H3N6Q2P8S5T1W9YZ")},
+		{"error_too_many_requests.html", TooManyRequestsPage(brandedLayout, 150*time.Second, "")},
 		{"signed_in.html", SignedInPage{Layout: testLayout, Username: "alice", LogoutAction: "/logout", CSRFToken: "csrf-token-123"}},
-		{"error_under_prefix.html", ErrorPage{Layout: Layout{ServerName: "example.com", BasePath: "/auth"}, Status: 404}},
 	}
+}
+
+// localizedCases is every page case in every test language, named "<lang>/<golden>".
+func localizedCases() []pageCase {
+	var out []pageCase
+	for _, lang := range testLanguages {
+		for _, tc := range pageCases() {
+			out = append(out, pageCase{lang + "/" + tc.golden, withLang(tc.page, lang)})
+		}
+	}
+	return out
+}
+
+// withLang returns the page with its Layout.Lang set.
+func withLang(p Page, lang string) Page {
+	switch p := p.(type) {
+	case LoginPage:
+		p.Lang = lang
+		return p
+	case ConsentPage:
+		p.Lang = lang
+		return p
+	case ErrorPage:
+		p.Lang = lang
+		return p
+	case SignedInPage:
+		p.Lang = lang
+		return p
+	}
+	panic("withLang: unknown page type")
 }
 
 func findCase(t *testing.T, golden string) Page {

@@ -3,37 +3,17 @@ package template
 import (
 	"net/url"
 	"strings"
+
+	"github.com/mxauth/mxauth/internal/i18n"
 )
 
-// Form field names the pages submit. Handlers read these; a test checks the rendered forms
-// use exactly these names.
+// Message ids of the sign-in page's field errors; handlers put them in LoginPage.Errors.
 const (
-	FieldCSRF     = "csrf"     // the CSRF token, a hidden field in every form
-	FieldNext     = "next"     // where the login form continues after success
-	FieldUsername = "username" // login form
-	FieldPassword = "password" // login form
-	FieldAction   = "action"   // the consent form's submit button: ActionAllow or ActionDeny
-
-	ActionAllow = "allow"
-	ActionDeny  = "deny"
+	MsgUsernameMissing     = "LoginUsernameMissing"
+	MsgPasswordMissing     = "LoginPasswordMissing"
+	MsgUsernameOtherServer = "LoginUsernameOtherServer" // data: ServerName
+	MsgWrongCredentials    = "LoginWrongCredentials"
 )
-
-// Page is one of the page data structs: LoginPage, ConsentPage or ErrorPage. Only this
-// package's types implement it, so Render always knows the template to use.
-type Page interface {
-	templateName() string
-}
-
-// Layout is the data every page shares.
-type Layout struct {
-	// Lang is the BCP 47 tag of the page's language, for <html lang>; empty means "en".
-	Lang string
-	// ServerName is the Matrix server name shown in the header, e.g. "example.com".
-	ServerName string
-	// BasePath is the path of the public URL without its trailing slash ("" at the root,
-	// "/auth" for https://example.com/auth/); links to the server's own assets start with it.
-	BasePath string
-}
 
 // LoginPage is the username and password form.
 type LoginPage struct {
@@ -46,14 +26,43 @@ type LoginPage struct {
 	Next string
 	// Username refills the field after a failed attempt.
 	Username string
-	// Error is shown above the form in an alert. Keep it generic ("Wrong username or
-	// password") so the page does not reveal which accounts exist.
-	Error string
+	// Error is shown above the form in an alert, and marks both fields invalid. Keep it
+	// generic (MsgWrongCredentials) so the page does not reveal which accounts exist.
+	Error i18n.Message
+	// Errors are messages next to single fields (FieldUsername, FieldPassword).
+	Errors FieldErrors
 	// ClientName is the application the user is signing in to; empty when there is none.
 	ClientName string
 }
 
 func (LoginPage) templateName() string { return "login.html" }
+
+// UsernameInput is the username field. The hint names the server, since a full Matrix ID of
+// this server is accepted too.
+func (p LoginPage) UsernameInput() Input {
+	in := Input{
+		Name: FieldUsername, Type: "text", Label: "LoginUsername", Value: p.Username,
+		Autocomplete: "username", Error: p.Errors.Of(FieldUsername), AlertInvalid: !p.Error.IsZero(),
+		Verbatim: true, Required: true,
+	}
+	if p.ServerName != "" {
+		in.Hint = i18n.Message{ID: "LoginUsernameHint", Data: map[string]any{"ServerName": p.ServerName}}
+	}
+	// Focus goes where the user has to type next: the first field with an error, else the
+	// first empty one.
+	in.Autofocus = in.Invalid() || p.Username == ""
+	return in
+}
+
+// PasswordInput is the password field; it never shows a value.
+func (p LoginPage) PasswordInput() Input {
+	in := Input{
+		Name: FieldPassword, Type: "password", Label: "LoginPassword", Autocomplete: "current-password",
+		Error: p.Errors.Of(FieldPassword), AlertInvalid: !p.Error.IsZero(), Required: true,
+	}
+	in.Autofocus = !p.UsernameInput().Autofocus
+	return in
+}
 
 // ConsentPage asks the signed-in user whether a client may act on their account.
 type ConsentPage struct {
@@ -66,7 +75,10 @@ type ConsentPage struct {
 	Username string
 	// DeviceID is the Matrix device the client will get; empty leaves the line out.
 	DeviceID string
-	// Scopes are plain-language lines, one per permission, prepared by the handler.
+	// Permissions are what the client may do, one message per line, translated on the page.
+	Permissions []i18n.Message
+	// Scopes are further lines that are already in the page's language, shown after
+	// Permissions: for callers that have no message ids.
 	Scopes []string
 	// LogoutAction is the URL of the "Not you? Sign out" form; empty leaves it out.
 	LogoutAction string
@@ -86,15 +98,12 @@ type ClientView struct {
 }
 
 // DisplayName is the client's name, or the host of its client_uri when it registered no name,
-// or a neutral phrase when it has neither.
+// or "" when it has neither (the page then says "An unnamed application" in its language).
 func (c ClientView) DisplayName() string {
 	if name := strings.TrimSpace(c.Name); name != "" {
 		return name
 	}
-	if host := c.Host(); host != "" {
-		return host
-	}
-	return "An unnamed application"
+	return c.Host()
 }
 
 // Host is the host name of the client's client_uri, or "" when it has none that parses.
@@ -109,22 +118,6 @@ func (c ClientView) Host() string {
 	}
 	return u.Hostname()
 }
-
-// ErrorPage explains a failure to a person. It never carries internal details; the cause is
-// in the log under RequestID.
-type ErrorPage struct {
-	Layout
-	// Title is the heading; empty uses the HTTP status text.
-	Title string
-	// Message is one or two sentences on what happened and what to do.
-	Message string
-	// RequestID lets the user quote the failure to an administrator; empty leaves it out.
-	RequestID string
-	// Status is the HTTP status shown on the page; Render's status argument is what is sent.
-	Status int
-}
-
-func (ErrorPage) templateName() string { return "error.html" }
 
 // SignedInPage tells a person who opened the sign-in page directly that they are signed in,
 // and offers to sign out.

@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/mxauth/mxauth/internal/i18n"
 )
 
 func attr(n *html.Node, key string) (string, bool) {
@@ -48,7 +50,7 @@ func TestPageStructure(t *testing.T) {
 	t.Parallel()
 	r := newRenderer(t)
 	formFields := []string{FieldCSRF, FieldNext, FieldUsername, FieldPassword, FieldAction}
-	for _, tc := range pageCases() {
+	for _, tc := range localizedCases() {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			doc := parsePage(t, render(t, r, http.StatusOK, tc.page).Body.Bytes())
@@ -78,7 +80,7 @@ func TestPageStructure(t *testing.T) {
 			for _, l := range elements(doc, atom.Link) {
 				rel, _ := attr(l, "rel")
 				href, _ := attr(l, "href")
-				stylesheet = stylesheet || rel == "stylesheet" && href == layoutOf(tc.page).BasePath+r.StylesheetPath()
+				stylesheet = stylesheet || rel == "stylesheet" && href == tc.page.base().BasePath+r.StylesheetPath()
 			}
 			if !viewport || !stylesheet {
 				t.Errorf("viewport meta present: %v, stylesheet link to %s present: %v", viewport, r.StylesheetPath(), stylesheet)
@@ -108,6 +110,30 @@ func TestPageStructure(t *testing.T) {
 				if id == "" || !labelFor[id] {
 					t.Errorf("input %v has no <label for> matching its id %q", in.Attr, id)
 				}
+			}
+			for d := range doc.Descendants() {
+				described, ok := attr(d, "aria-describedby")
+				if !ok {
+					continue
+				}
+				for _, id := range strings.Fields(described) {
+					if !ids[id] {
+						t.Errorf("aria-describedby of %v names %q, which is no element's id", d.Attr, id)
+					}
+				}
+				if described == "" {
+					t.Errorf("empty aria-describedby on %v", d.Attr)
+				}
+			}
+			for _, in := range elements(doc, atom.Input) {
+				if typ, _ := attr(in, "type"); typ == "password" {
+					if v, ok := attr(in, "value"); ok {
+						t.Errorf("password field shows a value %q", v)
+					}
+				}
+			}
+			if n := countAttr(doc, "autofocus"); n > 1 {
+				t.Errorf("%d elements have autofocus, want at most 1", n)
 			}
 			for _, img := range elements(doc, atom.Img) {
 				if alt, _ := attr(img, "alt"); strings.TrimSpace(alt) == "" {
@@ -176,40 +202,134 @@ func TestConsentDecisionIsOneForm(t *testing.T) {
 	}
 }
 
-// TestLoginErrorIsAnAlert checks that the error is announced (role="alert") when set and
-// that no alert is shown when not.
+// TestLoginErrorIsAnAlert checks that the error is announced (role="alert"), in the page's
+// language, when set and that no alert is shown when not.
 func TestLoginErrorIsAnAlert(t *testing.T) {
 	t.Parallel()
 	r := newRenderer(t)
-	for _, errText := range []string{"", "Wrong username or password"} {
-		doc := parsePage(t, render(t, r, http.StatusOK, LoginPage{Action: "/login", Error: errText}).Body.Bytes())
+	tests := []struct {
+		lang string
+		err  i18n.Message
+		want []string
+	}{
+		{"en", i18n.Message{}, nil},
+		{"en", wrongCredentials, []string{"Wrong username or password."}},
+		{"de", wrongCredentials, []string{"Benutzername oder Passwort ist falsch."}},
+	}
+	for _, tc := range tests {
+		page := LoginPage{Layout: Layout{Lang: tc.lang}, Action: "/login", Error: tc.err}
+		doc := parsePage(t, render(t, r, http.StatusOK, page).Body.Bytes())
 		var alerts []string
 		for d := range doc.Descendants() {
 			if role, _ := attr(d, "role"); role == "alert" {
 				alerts = append(alerts, d.FirstChild.Data)
+				if id, _ := attr(d, "id"); id != AlertID {
+					t.Errorf("alert id = %q, want %q", id, AlertID)
+				}
 			}
 		}
-		var want []string
-		if errText != "" {
-			want = []string{errText}
-		}
-		if diff := cmp.Diff(want, alerts); diff != "" {
-			t.Errorf("Error %q: alerts (-want +got):\n%s", errText, diff)
+		if diff := cmp.Diff(tc.want, alerts); diff != "" {
+			t.Errorf("%s Error %v: alerts (-want +got):\n%s", tc.lang, tc.err, diff)
 		}
 	}
 }
 
-// layoutOf returns the Layout a page case renders with.
-func layoutOf(p Page) Layout {
-	switch p := p.(type) {
-	case LoginPage:
-		return p.Layout
-	case ConsentPage:
-		return p.Layout
-	case ErrorPage:
-		return p.Layout
-	case SignedInPage:
-		return p.Layout
+// TestFieldErrorsAreTiedToTheirInputs checks the "input" partial's wiring on a form with
+// errors: the message sits next to its field, the field is aria-invalid and names the
+// message (and the hint) in aria-describedby, and what the user typed is kept.
+func TestFieldErrorsAreTiedToTheirInputs(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(t)
+	type field struct {
+		Value, Invalid, DescribedBy, Error string
+		Autofocus                          bool
 	}
-	return Layout{}
+	tests := []struct {
+		golden string
+		want   map[string]field
+	}{
+		{"de/login_field_errors.html", map[string]field{
+			FieldUsername: {"@bob:elsewhere.example", "true", "username-hint username-error",
+				"Hier können sich nur Konten von example.com anmelden.", true},
+			FieldPassword: {"", "true", "password-error", "Geben Sie Ihr Passwort ein.", false},
+		}},
+		{"en/login_error.html", map[string]field{
+			FieldUsername: {"alice", "true", "username-hint page-alert", "", true},
+			FieldPassword: {"", "true", "page-alert", "", false},
+		}},
+		{"en/login.html", map[string]field{
+			FieldUsername: {"", "", "username-hint", "", true},
+			FieldPassword: {"", "", "", "", false},
+		}},
+	}
+	for _, tc := range tests {
+		var page Page
+		for _, c := range localizedCases() {
+			if c.golden == tc.golden {
+				page = c.page
+			}
+		}
+		doc := parsePage(t, render(t, r, http.StatusOK, page).Body.Bytes())
+		byID := map[string]*html.Node{}
+		for d := range doc.Descendants() {
+			if id, ok := attr(d, "id"); ok {
+				byID[id] = d
+			}
+		}
+		got := map[string]field{}
+		for _, name := range []string{FieldUsername, FieldPassword} {
+			in := byID[name]
+			if in == nil {
+				t.Fatalf("%s: no element with id %q", tc.golden, name)
+			}
+			var f field
+			f.Value, _ = attr(in, "value")
+			f.Invalid, _ = attr(in, "aria-invalid")
+			f.DescribedBy, _ = attr(in, "aria-describedby")
+			_, f.Autofocus = attr(in, "autofocus")
+			if e := byID[name+"-error"]; e != nil {
+				f.Error = e.FirstChild.Data
+				if e.Parent != in.Parent {
+					t.Errorf("%s: the error of %s is not next to the field", tc.golden, name)
+				}
+			}
+			got[name] = f
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: fields (-want +got):\n%s", tc.golden, diff)
+		}
+	}
+}
+
+// TestPasswordInputNeverShowsItsValue renders the "input" partial directly with a password
+// that a careless handler passed in.
+func TestPasswordInputNeverShowsItsValue(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(t)
+	var buf bytes.Buffer
+	in := Input{Name: FieldPassword, Type: "password", Label: "LoginPassword", Value: "hunter2"}
+	if err := r.sets["en"].pages["login.html"].ExecuteTemplate(&buf, "input", in); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Errorf("the password field shows its value:\n%s", buf.String())
+	}
+	in.Type = "text"
+	buf.Reset()
+	if err := r.sets["en"].pages["login.html"].ExecuteTemplate(&buf, "input", in); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `value="hunter2"`) {
+		t.Errorf("a text field lost its value:\n%s", buf.String())
+	}
+}
+
+func countAttr(doc *html.Node, key string) int {
+	n := 0
+	for d := range doc.Descendants() {
+		if _, ok := attr(d, key); ok && d.Type == html.ElementNode {
+			n++
+		}
+	}
+	return n
 }

@@ -9,7 +9,7 @@ import "strconv"
 type Kind uint8
 
 // The kinds of token mxauth issues. The first five share their prefixes with MAS
-// (SYNAPSE.md §2.1); the last three are mxauth's own (MAS keeps those secrets in other forms).
+// (SYNAPSE.md §2.1); the last four are mxauth's own (MAS keeps those secrets in other forms).
 const (
 	// AccessToken is an OAuth 2.0 access token (RFC 6749 §1.4), prefix "mat".
 	AccessToken Kind = iota + 1
@@ -30,6 +30,9 @@ const (
 	// DeviceCode is a device code of the device authorization grant (RFC 8628 §3.2),
 	// prefix "mdc". The short user_code a person types is not a token of this package.
 	DeviceCode
+	// RegistrationToken lets a person sign up when account.registration is "token", prefix
+	// "mrt". An operator hands it out; the checksum catches a mistyped one before any lookup.
+	RegistrationToken
 
 	// kindCount is one past the last valid Kind.
 	kindCount
@@ -63,6 +66,8 @@ func (k Kind) Prefix() string {
 		return "mac"
 	case DeviceCode:
 		return "mdc"
+	case RegistrationToken:
+		return "mrt"
 	}
 	return ""
 }
@@ -86,6 +91,8 @@ func (k Kind) String() string {
 		return "authorization code"
 	case DeviceCode:
 		return "device code"
+	case RegistrationToken:
+		return "registration token"
 	}
 	return "token.Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -115,6 +122,8 @@ func kindOfPrefix(prefix string) Kind {
 		return AuthorizationCode
 	case "mdc":
 		return DeviceCode
+	case "mrt":
+		return RegistrationToken
 	}
 	return 0
 }

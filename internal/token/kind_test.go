@@ -21,8 +21,9 @@ func TestKindPrefixAndString(t *testing.T) {
 		{ClientSecret, "mcs", "client secret"},
 		{AuthorizationCode, "mac", "authorization code"},
 		{DeviceCode, "mdc", "device code"},
+		{RegistrationToken, "mrt", "registration token"},
 		{0, "", "token.Kind(0)"},
-		{kindCount, "", "token.Kind(9)"},
+		{kindCount, "", "token.Kind(10)"},
 		{255, "", "token.Kind(255)"},
 	}
 	for _, tt := range tests {
@@ -45,7 +46,7 @@ func TestKindsRoundTripThroughPrefix(t *testing.T) {
 	t.Parallel()
 	want := []Kind{
 		AccessToken, RefreshToken, CompatAccessToken, CompatRefreshToken,
-		PersonalAccessToken, ClientSecret, AuthorizationCode, DeviceCode,
+		PersonalAccessToken, ClientSecret, AuthorizationCode, DeviceCode, RegistrationToken,
 	}
 	if diff := cmp.Diff(want, Kinds()); diff != "" {
 		t.Fatalf("Kinds() mismatch (-want +got):\n%s", diff)

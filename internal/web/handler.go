@@ -49,6 +49,10 @@ type Options struct {
 var (
 	noSniff    = []string{"nosniff"}
 	noReferrer = []string{"no-referrer"}
+	// mxauthMarker is the X-Mxauth value on every response under /_matrix/: it tells
+	// `mxauth doctor` that the reverse proxy sent a client's /login, /logout or /refresh to
+	// mxauth and not to the homeserver (SYNAPSE.md §1.1, the routing MAS also requires).
+	mxauthMarker = []string{"1"}
 )
 
 // handler is the middleware stack of NewHandler in one ServeHTTP, which costs one function
@@ -75,7 +79,8 @@ type handler struct {
 //     X-Forwarded-For;
 //  4. body cap: http.MaxBytesReader at Options.MaxBodyBytes;
 //  5. security headers on every response: X-Content-Type-Options: nosniff and
-//     Referrer-Policy: no-referrer (HTML pages add their own CSP);
+//     Referrer-Policy: no-referrer (HTML pages add their own CSP); under /_matrix/ also
+//     X-Mxauth: 1, which marks the answer as mxauth's for `mxauth doctor`;
 //  6. access log (Options.LogRequests) and metrics, labelled with the ServeMux pattern that
 //     matched ("unmatched" when none did), never with the raw path or query;
 //  7. Matrix fallbacks: under /_matrix/, a path no pattern knows is 404 M_UNRECOGNIZED and a
@@ -155,6 +160,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr["X-Request-Id"] = st.idHeader[:]
 	hdr["X-Content-Type-Options"] = noSniff
 	hdr["Referrer-Policy"] = noReferrer
+	if isMatrixPath(r.URL.Path) {
+		hdr["X-Mxauth"] = mxauthMarker
+	}
 
 	defer h.finish(st)
 	h.next.ServeHTTP(&st.rw, req)
@@ -195,6 +203,7 @@ var keptOnPanic = map[string]bool{
 	"X-Request-Id":                     true,
 	"X-Content-Type-Options":           true,
 	"Referrer-Policy":                  true,
+	"X-Mxauth":                         true,
 	"Access-Control-Allow-Origin":      true,
 	"Access-Control-Allow-Methods":     true,
 	"Access-Control-Allow-Headers":     true,

@@ -327,6 +327,14 @@ func TestMatrixFallbacks(t *testing.T) {
 			if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
 				t.Errorf("X-Content-Type-Options = %q", got)
 			}
+			// mxauth doctor tells mxauth's answers from the homeserver's by this marker.
+			wantMarker := ""
+			if strings.HasPrefix(tt.path, "/_matrix") {
+				wantMarker = "1"
+			}
+			if got := w.Header().Get("X-Mxauth"); got != wantMarker {
+				t.Errorf("X-Mxauth = %q, want %q", got, wantMarker)
+			}
 		})
 	}
 }

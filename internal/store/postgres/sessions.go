@@ -19,11 +19,13 @@ type sessionStore struct{ s *Store }
 func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
 
 const (
-	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
+	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at,
+		user_agent, last_active_at, last_active_ip`
 	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
-	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
-	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
-	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at,
+		s.user_agent, s.last_active_at, s.last_active_ip`
+	accessTokenColumns  = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
+	refreshTokenColumns = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
 	// joinedAccessTokenColumns are accessTokenColumns of the token aliased t in a join.
 	joinedAccessTokenColumns = `t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, t.first_used_at`
 )
@@ -110,9 +112,9 @@ func endDeviceSessionsAndStart(ctx context.Context, tx pgx.Tx, ns store.NewSessi
 	batch.Queue(revokeTokensOf(
 		`SELECT id FROM oauth2_sessions WHERE user_id = $1 AND device_id = $2 AND ended_at = $3`, "$3"),
 		s.UserID, s.DeviceID, toDB(now))
-	batch.Queue(`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	batch.Queue(`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
-		toDB(s.CreatedAt), nullTime(s.EndedAt))
+		toDB(s.CreatedAt), nullTime(s.EndedAt), s.UserAgent, nullTime(s.LastActiveAt), nullString(s.LastActiveIP))
 	queueInsertTokens(batch, ns.AccessToken, ns.RefreshToken)
 
 	results := tx.SendBatch(ctx, batch)
@@ -276,6 +278,51 @@ func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (mod
 		return model.RefreshToken{}, model.Session{}, mapError(op, err)
 	}
 	return t.token(), s.session(), nil
+}
+
+// RecordActivity writes the batch's summaries (store.SummarizeActivity) in one statement,
+// whatever their number: they travel as four arrays, unnested into rows, and the UPDATE ...
+// FROM join skips IDs that name no session. As in MarkAccessTokensUsed, the subquery locks
+// the rows in ID order, so that two batches with common sessions (from two replicas) cannot
+// deadlock each other, and the SET expressions, which read the row's committed version
+// after any wait, keep the later time. Should a deadlock with a writer that locks sessions in
+// another order still happen, the statement is retried.
+func (ss sessionStore) RecordActivity(ctx context.Context, activity []store.SessionActivity) error {
+	const op = "record session activity"
+	summaries, err := store.SummarizeActivity(activity)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if len(summaries) == 0 {
+		return nil
+	}
+	ids := make([]string, len(summaries))
+	lastAts := make([]time.Time, len(summaries))
+	ips := make([]string, len(summaries))
+	ipAts := make([]*time.Time, len(summaries))
+	for i, sum := range summaries {
+		ids[i], lastAts[i], ips[i] = sum.SessionID, toDB(sum.LastAt), sum.IP
+		if !sum.IPAt.IsZero() {
+			ipAt := toDB(sum.IPAt)
+			ipAts[i] = &ipAt
+		}
+	}
+	err = retryAborted(func() error {
+		_, err := ss.s.pool.Exec(ctx,
+			`UPDATE oauth2_sessions s SET
+			     last_active_ip = CASE WHEN a.ip_at > coalesce(s.last_active_at, '-infinity')
+			                           THEN a.ip ELSE s.last_active_ip END,
+			     last_active_at = GREATEST(s.last_active_at, a.last_at)
+			 FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS a (id, last_at, ip, ip_at)
+			 WHERE s.id = a.id
+			   AND s.id IN (SELECT id FROM oauth2_sessions WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE)`,
+			ids, lastAts, ips, ipAts)
+		return err
+	})
+	if err != nil {
+		return mapError(op, err)
+	}
+	return nil
 }
 
 // collectSessions reads every row of a sessionColumns query; no rows is a nil slice, as in

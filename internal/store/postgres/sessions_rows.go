@@ -11,20 +11,21 @@ import (
 
 // sessionRow receives the sessionColumns of one row.
 type sessionRow struct {
-	s       model.Session
-	grantID *string
-	endedAt *time.Time
+	s                     model.Session
+	grantID, lastActiveIP *string
+	endedAt, lastActiveAt *time.Time
 }
 
 func (r *sessionRow) dest() []any {
 	return []any{&r.s.ID, &r.s.UserID, &r.s.ClientID, &r.s.DeviceID, &r.s.Scope, &r.grantID,
-		&r.s.CreatedAt, &r.endedAt}
+		&r.s.CreatedAt, &r.endedAt, &r.s.UserAgent, &r.lastActiveAt, &r.lastActiveIP}
 }
 
 func (r *sessionRow) session() model.Session {
 	s := r.s
-	s.GrantID = stringOrEmpty(r.grantID)
+	s.GrantID, s.LastActiveIP = stringOrEmpty(r.grantID), stringOrEmpty(r.lastActiveIP)
 	s.CreatedAt, s.EndedAt = fromDB(s.CreatedAt), optionalTime(r.endedAt)
+	s.LastActiveAt = optionalTime(r.lastActiveAt)
 	return s
 }
 

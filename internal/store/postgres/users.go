@@ -21,7 +21,8 @@ func (s *Store) BrowserSessions() store.BrowserSessionStore { return browserSess
 // userStore implements store.UserStore.
 type userStore struct{ s *Store }
 
-const userColumns = `id, username, display_name, password_hash, admin, locked_at, deactivated_at, created_at`
+const userColumns = `id, username, display_name, password_hash, admin, locked_at, deactivated_at, created_at,
+	cross_signing_reset_allowed_until`
 
 // Create inserts u. A taken ID (primary key) or username (UNIQUE) is store.ErrConflict.
 func (us userStore) Create(ctx context.Context, u model.User) error {
@@ -29,10 +30,51 @@ func (us userStore) Create(ctx context.Context, u model.User) error {
 	if err := store.CheckUser(u); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	_, err := us.s.pool.Exec(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	if err := insertUser(ctx, us.s.pool, u); err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// execer is a *pgxpool.Pool or a pgx.Tx.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func insertUser(ctx context.Context, db execer, u model.User) error {
+	_, err := db.Exec(ctx,
+		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		u.ID, u.Username, u.DisplayName, nullString(u.PasswordHash), u.Admin,
-		nullTime(u.LockedAt), nullTime(u.DeactivatedAt), toDB(u.CreatedAt))
+		nullTime(u.LockedAt), nullTime(u.DeactivatedAt), toDB(u.CreatedAt),
+		nullTime(u.CrossSigningResetAllowedUntil))
+	return err
+}
+
+// Register spends a use of the registration token, if one is named, and inserts u, in one
+// transaction. The guarded update locks the token's row, so concurrent registrations with
+// one token queue there, and each re-checks the guard on the row as the previous one left it
+// (READ COMMITTED); a taken username or ID then rolls the use back.
+func (us userStore) Register(ctx context.Context, u model.User, registrationTokenID string, now time.Time) error {
+	const op = "register user"
+	if err := store.CheckUser(u); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if registrationTokenID != "" {
+		if err := store.CheckTimeIsSet("registration time", now); err != nil {
+			return fmt.Errorf("postgres: %s: %w", op, err)
+		}
+		if !store.IsStorableKey(registrationTokenID) {
+			return fmt.Errorf("postgres: %s: registration token: %w", op, store.ErrNotFound)
+		}
+	}
+	err := pgx.BeginFunc(ctx, us.s.pool, func(tx pgx.Tx) error {
+		if registrationTokenID != "" {
+			if err := spendRegistrationToken(ctx, tx, registrationTokenID, now); err != nil {
+				return err
+			}
+		}
+		return insertUser(ctx, tx, u)
+	})
 	if err != nil {
 		return mapError(op, err)
 	}
@@ -87,6 +129,86 @@ func (us userStore) SetPasswordHash(ctx context.Context, id, hash string) error 
 	return us.update(ctx, op, id, `UPDATE users SET password_hash = $2 WHERE id = $1`, nullString(hash))
 }
 
+// SetDisplayName replaces the display name; the empty name is stored as such.
+func (us userStore) SetDisplayName(ctx context.Context, id, name string) error {
+	const op = "set display name"
+	if err := store.CheckDisplayName(name); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return us.update(ctx, op, id, `UPDATE users SET display_name = $2 WHERE id = $1`, name)
+}
+
+// AllowCrossSigningReset stores until; a zero until withdraws the approval (NULL).
+func (us userStore) AllowCrossSigningReset(ctx context.Context, id string, until time.Time) error {
+	return us.update(ctx, "allow cross-signing reset", id,
+		`UPDATE users SET cross_signing_reset_allowed_until = $2 WHERE id = $1`, nullTime(until))
+}
+
+// Deactivate marks the user deactivated (coalesce keeps an earlier time) and ends their
+// active OAuth sessions, revoking the sessions' tokens, and their browser sessions, in one
+// transaction of four statements sent in one round trip.
+//
+// The first statement locks the user's row, which is the lock StartFromGrant takes before it
+// starts a session: no login of the user can add a session that the second statement would
+// miss. The second locks the active sessions in ID order (the order RecordActivity locks
+// them in) and ends them; the revocation is a statement of its own (see revokeTokensOf),
+// which finds the sessions just ended by their user and end time.
+func (us userStore) Deactivate(ctx context.Context, id string, t time.Time) ([]model.Session, error) {
+	const op = "deactivate user"
+	if err := store.CheckTimeIsSet("deactivation time", t); err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if !store.IsStorableKey(id) {
+		return nil, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var ended []model.Session
+	err := retryAborted(func() error {
+		return pgx.BeginFunc(ctx, us.s.pool, func(tx pgx.Tx) error {
+			var err error
+			ended, err = deactivateInTx(ctx, tx, id, toDB(t))
+			return err
+		})
+	})
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return ended, nil
+}
+
+func deactivateInTx(ctx context.Context, tx pgx.Tx, id string, t time.Time) ([]model.Session, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(`UPDATE users SET deactivated_at = coalesce(deactivated_at, $2) WHERE id = $1`, id, t)
+	batch.Queue(`WITH ended AS (
+	     UPDATE oauth2_sessions SET ended_at = $2
+	     WHERE id IN (SELECT id FROM oauth2_sessions WHERE user_id = $1 AND ended_at IS NULL
+	                  ORDER BY id FOR NO KEY UPDATE)
+	       AND ended_at IS NULL
+	     RETURNING `+sessionColumns+`)
+	 SELECT `+sessionColumns+` FROM ended ORDER BY created_at, id`, id, t)
+	batch.Queue(revokeTokensOf(`SELECT id FROM oauth2_sessions WHERE user_id = $1 AND ended_at = $2`, "$2"), id, t)
+	batch.Queue(`UPDATE browser_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL`, id, t)
+
+	results := tx.SendBatch(ctx, batch)
+	var ended []model.Session
+	tag, err := results.Exec()
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err == nil {
+		ended, err = collectSessions(results.Query())
+	}
+	for range 2 {
+		if err == nil {
+			_, err = results.Exec()
+		}
+	}
+	// Close reports the batch's first error again; keep the first one seen.
+	if closeErr := results.Close(); err == nil {
+		err = closeErr
+	}
+	return ended, err
+}
+
 // SetLocked locks the user at t, keeping an earlier lock time, or unlocks them for a zero t.
 func (us userStore) SetLocked(ctx context.Context, id string, t time.Time) error {
 	if t.IsZero() {
@@ -109,17 +231,18 @@ func (us userStore) update(ctx context.Context, op, id, query string, args ...an
 
 func scanUser(row pgx.Row) (model.User, error) {
 	var (
-		u                       model.User
-		passwordHash            *string
-		lockedAt, deactivatedAt *time.Time
+		u                                          model.User
+		passwordHash                               *string
+		lockedAt, deactivatedAt, resetAllowedUntil *time.Time
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &passwordHash, &u.Admin,
-		&lockedAt, &deactivatedAt, &u.CreatedAt)
+		&lockedAt, &deactivatedAt, &u.CreatedAt, &resetAllowedUntil)
 	if err != nil {
 		return model.User{}, err
 	}
 	u.PasswordHash = stringOrEmpty(passwordHash)
 	u.LockedAt, u.DeactivatedAt = optionalTime(lockedAt), optionalTime(deactivatedAt)
+	u.CrossSigningResetAllowedUntil = optionalTime(resetAllowedUntil)
 	u.CreatedAt = fromDB(u.CreatedAt)
 	return u, nil
 }
@@ -187,6 +310,54 @@ func (bss browserSessionStore) DeleteExpired(ctx context.Context, cutoff time.Ti
 		              ORDER BY LEAST(expires_at, ended_at), id LIMIT $2)
 		   AND LEAST(expires_at, ended_at) < $1`,
 		cutoff, limit)
+}
+
+// ListActiveByUser returns the user's sessions that are neither ended nor expired at now,
+// newest first; sessions created in the same millisecond are ordered by ID (byte order),
+// descending, so the order is stable. The user's sessions are one range of index
+// browser_sessions_user.
+func (bss browserSessionStore) ListActiveByUser(ctx context.Context, userID string, now time.Time) ([]model.BrowserSession, error) {
+	const op = "list active browser sessions"
+	if !store.IsStorableKey(userID) {
+		return nil, nil // no user has such an ID
+	}
+	rows, err := bss.s.pool.Query(ctx,
+		`SELECT `+browserSessionColumns+` FROM browser_sessions
+		 WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2
+		 ORDER BY created_at DESC, id DESC`, userID, toDB(now))
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	sessions, err := pgx.AppendRows([]model.BrowserSession(nil), rows,
+		func(row pgx.CollectableRow) (model.BrowserSession, error) { return scanBrowserSession(row) })
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return sessions, nil
+}
+
+// EndAllByUser ends, at t, the user's sessions that are active at t, except exceptID ("sign
+// out everywhere else"). An exceptID that no session can have excepts nothing; it is not
+// sent, as PostgreSQL would refuse it as text.
+func (bss browserSessionStore) EndAllByUser(ctx context.Context, userID, exceptID string, t time.Time) (int, error) {
+	const op = "end browser sessions of user"
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return 0, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if !store.IsStorableKey(userID) {
+		return 0, nil
+	}
+	if !store.IsStorableKey(exceptID) {
+		exceptID = ""
+	}
+	tag, err := bss.s.pool.Exec(ctx,
+		`UPDATE browser_sessions SET ended_at = $3
+		 WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $3 AND id <> $2`,
+		userID, exceptID, toDB(t))
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 func scanBrowserSession(row pgx.Row) (model.BrowserSession, error) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,11 +21,13 @@ type sessionStore struct{ s *Store }
 func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
 
 const (
-	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at`
+	sessionColumns = `id, user_id, client_id, device_id, scope, grant_id, created_at, ended_at,
+		user_agent, last_active_at, last_active_ip`
 	// joinedSessionColumns are sessionColumns of the session aliased s in a join.
-	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at`
-	accessTokenColumns   = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
-	refreshTokenColumns  = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
+	joinedSessionColumns = `s.id, s.user_id, s.client_id, s.device_id, s.scope, s.grant_id, s.created_at, s.ended_at,
+		s.user_agent, s.last_active_at, s.last_active_ip`
+	accessTokenColumns  = `id, session_id, hash, created_at, expires_at, revoked_at, first_used_at`
+	refreshTokenColumns = `id, session_id, hash, access_token_id, created_at, consumed_at, next_id, revoked_at`
 	// joinedAccessTokenColumns are accessTokenColumns of the token aliased t in a join.
 	joinedAccessTokenColumns = `t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, t.first_used_at`
 )
@@ -82,11 +85,18 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 // endDeviceSessions ends the user's active sessions on deviceID at now, revokes their tokens
 // and returns them as ended, oldest first (nil if there were none).
 func endDeviceSessions(ctx context.Context, tx *writeTx, userID, deviceID string, now time.Time) ([]model.Session, error) {
+	return endActiveSessions(ctx, tx, now, `user_id = ? AND device_id = ?`, userID, deviceID)
+}
+
+// endActiveSessions ends at now the active sessions that the condition where selects (a
+// fixed SQL text, never input, whose parameters are args), revokes their tokens and returns
+// them as ended, oldest first (nil if there were none).
+func endActiveSessions(ctx context.Context, tx *writeTx, now time.Time, where string, args ...any) ([]model.Session, error) {
 	rows, err := tx.QueryContext(ctx,
 		`UPDATE oauth2_sessions SET ended_at = ?
-		 WHERE user_id = ? AND device_id = ? AND ended_at IS NULL
+		 WHERE ended_at IS NULL AND `+where+`
 		 RETURNING `+sessionColumns,
-		now.UnixMilli(), userID, deviceID)
+		append([]any{now.UnixMilli()}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +132,10 @@ func revokeSessionTokens(ctx context.Context, tx *writeTx, sessionID string, t t
 func insertNewSession(ctx context.Context, tx *writeTx, ns store.NewSession) error {
 	s := ns.Session
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO oauth2_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.ClientID, s.DeviceID, s.Scope, nullString(s.GrantID),
-		s.CreatedAt.UnixMilli(), nullMillis(s.EndedAt))
+		s.CreatedAt.UnixMilli(), nullMillis(s.EndedAt),
+		s.UserAgent, nullMillis(s.LastActiveAt), nullString(s.LastActiveIP))
 	if err != nil {
 		return err
 	}
@@ -284,6 +295,54 @@ func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (mod
 		return model.RefreshToken{}, model.Session{}, mapError(op, err)
 	}
 	return t.token(), s.session(), nil
+}
+
+// RecordActivity writes the batch's summaries (store.SummarizeActivity) in one statement,
+// whatever their number: they travel as one JSON array parameter (json_each), as in
+// MarkAccessTokensUsed, and the UPDATE ... FROM join skips IDs that name no session. Every
+// SET expression reads the row as it was before the UPDATE, so the IP is compared with the
+// old last_active_at. A summary has at most one row per session, so the join never matches a
+// session twice.
+func (ss sessionStore) RecordActivity(ctx context.Context, activity []store.SessionActivity) error {
+	const op = "record session activity"
+	summaries, err := store.SummarizeActivity(activity)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if len(summaries) == 0 {
+		return nil
+	}
+	type row struct {
+		ID     string `json:"id"`
+		LastAt int64  `json:"at"`
+		IP     string `json:"ip"`
+		IPAt   *int64 `json:"ip_at"`
+	}
+	rows := make([]row, len(summaries))
+	for i, sum := range summaries {
+		rows[i] = row{ID: sum.SessionID, LastAt: sum.LastAt.UnixMilli(), IP: sum.IP}
+		if !sum.IPAt.IsZero() {
+			ipAt := sum.IPAt.UnixMilli()
+			rows[i].IPAt = &ipAt
+		}
+	}
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	_, err = ss.s.writer.ExecContext(ctx,
+		`UPDATE oauth2_sessions SET
+		     last_active_ip = CASE WHEN a.ip_at > coalesce(oauth2_sessions.last_active_at, a.ip_at - 1)
+		                           THEN a.ip ELSE oauth2_sessions.last_active_ip END,
+		     last_active_at = max(coalesce(oauth2_sessions.last_active_at, a.last_at), a.last_at)
+		 FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.at') AS last_at,
+		              json_extract(value, '$.ip') AS ip, json_extract(value, '$.ip_at') AS ip_at
+		       FROM json_each(?)) AS a
+		 WHERE oauth2_sessions.id = a.id`, string(list))
+	if err != nil {
+		return mapError(op, err)
+	}
+	return nil
 }
 
 // collectSessions reads every row of a sessionColumns query and closes rows.

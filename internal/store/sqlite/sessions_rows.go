@@ -11,21 +11,22 @@ import (
 
 // sessionRow receives the sessionColumns of one row.
 type sessionRow struct {
-	s         model.Session
-	grantID   sql.NullString
-	createdAt int64
-	endedAt   optionalMillis
+	s                     model.Session
+	grantID, lastActiveIP sql.NullString
+	createdAt             int64
+	endedAt, lastActiveAt optionalMillis
 }
 
 func (r *sessionRow) dest() []any {
 	return []any{&r.s.ID, &r.s.UserID, &r.s.ClientID, &r.s.DeviceID, &r.s.Scope, &r.grantID,
-		&r.createdAt, &r.endedAt}
+		&r.createdAt, &r.endedAt, &r.s.UserAgent, &r.lastActiveAt, &r.lastActiveIP}
 }
 
 func (r *sessionRow) session() model.Session {
 	s := r.s
-	s.GrantID = r.grantID.String
+	s.GrantID, s.LastActiveIP = r.grantID.String, r.lastActiveIP.String
 	s.CreatedAt, s.EndedAt = fromUnixMilli(r.createdAt), r.endedAt.Time()
+	s.LastActiveAt = r.lastActiveAt.Time()
 	return s
 }
 

@@ -19,7 +19,8 @@ func (s *Store) BrowserSessions() store.BrowserSessionStore { return browserSess
 // userStore implements store.UserStore.
 type userStore struct{ s *Store }
 
-const userColumns = `id, username, display_name, password_hash, admin, locked_at, deactivated_at, created_at`
+const userColumns = `id, username, display_name, password_hash, admin, locked_at, deactivated_at, created_at,
+	cross_signing_reset_allowed_until`
 
 // Create inserts u. A taken ID (primary key) or username (UNIQUE) is store.ErrConflict.
 func (us userStore) Create(ctx context.Context, u model.User) error {
@@ -27,11 +28,53 @@ func (us userStore) Create(ctx context.Context, u model.User) error {
 	if err := store.CheckUser(u); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	_, err := us.s.writer.ExecContext(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := insertUser(ctx, us.s.writer, u); err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+func insertUser(ctx context.Context, db execer, u model.User) error {
+	_, err := db.ExecContext(ctx,
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.DisplayName, nullString(u.PasswordHash), u.Admin,
-		nullMillis(u.LockedAt), nullMillis(u.DeactivatedAt), u.CreatedAt.UnixMilli())
+		nullMillis(u.LockedAt), nullMillis(u.DeactivatedAt), u.CreatedAt.UnixMilli(),
+		nullMillis(u.CrossSigningResetAllowedUntil))
+	return err
+}
+
+// Register inserts u and spends a use of the registration token, if one is named, in one
+// IMMEDIATE transaction: it holds the database's write lock throughout, so concurrent
+// registrations with one token are serialised and the guarded update sees every use spent
+// before it. The token goes first; a taken username or ID then rolls its use back.
+func (us userStore) Register(ctx context.Context, u model.User, registrationTokenID string, now time.Time) error {
+	const op = "register user"
+	if err := store.CheckUser(u); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if registrationTokenID != "" {
+		if err := store.CheckTimeIsSet("registration time", now); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+		if !store.IsStorableKey(registrationTokenID) {
+			return fmt.Errorf("sqlite: %s: registration token: %w", op, store.ErrNotFound)
+		}
+	}
+	tx, err := us.s.beginWrite(ctx)
 	if err != nil {
+		return mapError(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+
+	if registrationTokenID != "" {
+		if err := spendRegistrationToken(ctx, tx, registrationTokenID, now); err != nil {
+			return mapError(op, err)
+		}
+	}
+	if err := insertUser(ctx, tx, u); err != nil {
+		return mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return mapError(op, err)
 	}
 	return nil
@@ -83,6 +126,62 @@ func (us userStore) SetPasswordHash(ctx context.Context, id, hash string) error 
 	return us.update(ctx, op, id, `UPDATE users SET password_hash = ? WHERE id = ?`, nullString(hash))
 }
 
+// SetDisplayName replaces the display name; the empty name is stored as such.
+func (us userStore) SetDisplayName(ctx context.Context, id, name string) error {
+	const op = "set display name"
+	if err := store.CheckDisplayName(name); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return us.update(ctx, op, id, `UPDATE users SET display_name = ? WHERE id = ?`, name)
+}
+
+// AllowCrossSigningReset stores until; a zero until withdraws the approval (NULL).
+func (us userStore) AllowCrossSigningReset(ctx context.Context, id string, until time.Time) error {
+	return us.update(ctx, "allow cross-signing reset", id,
+		`UPDATE users SET cross_signing_reset_allowed_until = ? WHERE id = ?`, nullMillis(until))
+}
+
+// Deactivate marks the user deactivated (coalesce keeps an earlier time) and ends their
+// active OAuth sessions, revoking the sessions' tokens, and their browser sessions, in one
+// IMMEDIATE transaction: no login or refresh can come between the steps. Sessions ended
+// before keep their end time; a second call therefore ends nothing and returns nil.
+func (us userStore) Deactivate(ctx context.Context, id string, t time.Time) ([]model.Session, error) {
+	const op = "deactivate user"
+	if err := store.CheckTimeIsSet("deactivation time", t); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if !store.IsStorableKey(id) {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	tx, err := us.s.beginWrite(ctx)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+
+	res, err := tx.ExecContext(ctx,
+		`UPDATE users SET deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?`, t.UnixMilli(), id)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := notFoundUnlessOneRow(op, res); err != nil {
+		return nil, err
+	}
+	ended, err := endActiveSessions(ctx, tx, t, `user_id = ?`, id)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	_, err = tx.ExecContext(ctx,
+		`UPDATE browser_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL`, t.UnixMilli(), id)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapError(op, err)
+	}
+	return ended, nil
+}
+
 // SetLocked locks the user at t, keeping an earlier lock time, or unlocks them for a zero t.
 func (us userStore) SetLocked(ctx context.Context, id string, t time.Time) error {
 	if t.IsZero() {
@@ -108,18 +207,19 @@ func (us userStore) update(ctx context.Context, op, id, query string, args ...an
 
 func scanUser(row scanner) (model.User, error) {
 	var (
-		u                       model.User
-		passwordHash            sql.NullString
-		lockedAt, deactivatedAt optionalMillis
-		createdAt               int64
+		u                                          model.User
+		passwordHash                               sql.NullString
+		lockedAt, deactivatedAt, resetAllowedUntil optionalMillis
+		createdAt                                  int64
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &passwordHash, &u.Admin,
-		&lockedAt, &deactivatedAt, &createdAt)
+		&lockedAt, &deactivatedAt, &createdAt, &resetAllowedUntil)
 	if err != nil {
 		return model.User{}, err
 	}
 	u.PasswordHash = passwordHash.String
 	u.LockedAt, u.DeactivatedAt = lockedAt.Time(), deactivatedAt.Time()
+	u.CrossSigningResetAllowedUntil = resetAllowedUntil.Time()
 	u.CreatedAt = fromUnixMilli(createdAt)
 	return u, nil
 }
@@ -186,6 +286,48 @@ func (bss browserSessionStore) DeleteExpired(ctx context.Context, cutoff time.Ti
 		              WHERE min(expires_at, coalesce(ended_at, expires_at)) < ?
 		              ORDER BY min(expires_at, coalesce(ended_at, expires_at)), id LIMIT ?)`,
 		cutoff, limit)
+}
+
+// ListActiveByUser returns the user's sessions that are neither ended nor expired at now,
+// newest first; sessions created in the same millisecond are ordered by ID, descending, so
+// the order is stable. The user's sessions are one range of index browser_sessions_user.
+func (bss browserSessionStore) ListActiveByUser(ctx context.Context, userID string, now time.Time) ([]model.BrowserSession, error) {
+	const op = "list active browser sessions"
+	if !store.IsStorableKey(userID) {
+		return nil, nil // no user has such an ID
+	}
+	rows, err := bss.s.reader.QueryContext(ctx,
+		`SELECT `+browserSessionColumns+` FROM browser_sessions
+		 WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
+		 ORDER BY created_at DESC, id DESC`, userID, now.UnixMilli())
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	sessions, err := collectRows(rows, scanBrowserSession)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return sessions, nil
+}
+
+// EndAllByUser ends, at t, the user's sessions that are active at t, except exceptID ("sign
+// out everywhere else"). An exceptID that no session can have excepts nothing.
+func (bss browserSessionStore) EndAllByUser(ctx context.Context, userID, exceptID string, t time.Time) (int, error) {
+	const op = "end browser sessions of user"
+	if err := store.CheckTimeIsSet("end time", t); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	if !store.IsStorableKey(userID) {
+		return 0, nil
+	}
+	n, err := execCount(ctx, bss.s.writer,
+		`UPDATE browser_sessions SET ended_at = ?
+		 WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND id <> ?`,
+		t.UnixMilli(), userID, t.UnixMilli(), exceptID)
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	return n, nil
 }
 
 func scanBrowserSession(row scanner) (model.BrowserSession, error) {

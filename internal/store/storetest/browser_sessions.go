@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/store"
@@ -220,4 +221,99 @@ func testBrowserSessionsDeleteExpired(t *testing.T, s store.Store) {
 	for _, bs := range kept {
 		assertBrowserSession(t, s, bs)
 	}
+}
+
+// assertActiveBrowserSessions checks that ListActiveByUser(user, now) returns exactly want, in
+// order.
+func assertActiveBrowserSessions(t *testing.T, s store.Store, user string, now time.Time, want ...model.BrowserSession) {
+	t.Helper()
+	got, err := s.BrowserSessions().ListActiveByUser(t.Context(), user, now)
+	if err != nil {
+		t.Fatalf("ListActiveByUser(%q): %v", user, err)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ListActiveByUser(%q, %v) (-want +got):\n%s", user, now, diff)
+	}
+}
+
+// testBrowserSessionsListActive: newest first, sessions created in the same millisecond in
+// descending byte order of their IDs; ended sessions and those expired at now (comparing
+// whole milliseconds) are left out.
+func testBrowserSessionsListActive(t *testing.T, s store.Store) {
+	mustCreateUser(t, s, userFixture("id-alice", "alice"))
+	mustCreateUser(t, s, userFixture("id-bob", "bob"))
+	now := baseTime.Add(12 * time.Hour)
+	session := func(id, user string, created time.Duration, edit func(*model.BrowserSession)) model.BrowserSession {
+		return mustCreateBrowserSession(t, s, editedBrowserSession(id, user, func(bs *model.BrowserSession) {
+			bs.CreatedAt = baseTime.Add(created)
+			edit(bs)
+		}))
+	}
+	keep := func(*model.BrowserSession) {}
+	oldest := session("oldest", "id-alice", 0, keep)
+	newest := session("newest", "id-alice", 3*time.Hour, keep)
+	tieB := session("tie-B", "id-alice", time.Hour, keep)
+	tieA := session("tie-a", "id-alice", time.Hour+time.Microsecond, keep) // same millisecond
+	expiresLater := session("expires-later", "id-alice", -time.Hour, func(bs *model.BrowserSession) { bs.ExpiresAt = now.Add(time.Millisecond) })
+	session("expires-now", "id-alice", 4*time.Hour, func(bs *model.BrowserSession) { bs.ExpiresAt = now })
+	session("expired", "id-alice", 5*time.Hour, func(bs *model.BrowserSession) { bs.ExpiresAt = now.Add(-time.Hour) })
+	session("ended", "id-alice", 6*time.Hour, func(bs *model.BrowserSession) { bs.EndedAt = now.Add(-time.Hour) })
+	session("ends-later", "id-alice", 7*time.Hour, func(bs *model.BrowserSession) { bs.EndedAt = now.Add(time.Hour) }) // ended is ended
+	bobs := session("bobs", "id-bob", 2*time.Hour, keep)
+	assertActiveBrowserSessions(t, s, "id-alice", now, newest, tieA, tieB, oldest, expiresLater)
+	assertActiveBrowserSessions(t, s, "id-bob", now, bobs)
+	assertActiveBrowserSessions(t, s, "id-bob", bobs.ExpiresAt)
+	for _, user := range append([]string{"id-nobody"}, unstorableKeys...) {
+		assertActiveBrowserSessions(t, s, user, now)
+	}
+}
+
+// testBrowserSessionsEndAll: "sign out everywhere else" ends the user's active sessions but
+// one, leaves alone those that ended (keeping their time) or expired, and other users'; it
+// counts what it ended.
+func testBrowserSessionsEndAll(t *testing.T, s store.Store) {
+	mustCreateUser(t, s, userFixture("id-alice", "alice"))
+	mustCreateUser(t, s, userFixture("id-bob", "bob"))
+	t1 := baseTime.Add(time.Hour)
+	a := mustCreateBrowserSession(t, s, browserSessionFixture("a", "id-alice"))
+	current := mustCreateBrowserSession(t, s, browserSessionFixture("current", "id-alice"))
+	c := mustCreateBrowserSession(t, s, browserSessionFixture("c", "id-alice"))
+	ended := mustCreateBrowserSession(t, s, editedBrowserSession("ended", "id-alice",
+		func(bs *model.BrowserSession) { bs.EndedAt = baseTime.Add(time.Minute) }))
+	expired := mustCreateBrowserSession(t, s, editedBrowserSession("expired", "id-alice",
+		func(bs *model.BrowserSession) { bs.ExpiresAt = t1 }))
+	bobs := mustCreateBrowserSession(t, s, browserSessionFixture("bobs", "id-bob"))
+
+	if n, err := s.BrowserSessions().EndAllByUser(t.Context(), "id-alice", current.ID, t1); err != nil || n != 2 {
+		t.Fatalf("EndAllByUser(except current) = %d, %v; want 2", n, err)
+	}
+	a.EndedAt, c.EndedAt = stored(t1), stored(t1)
+	for _, bs := range []model.BrowserSession{a, current, c, ended, expired, bobs} {
+		assertBrowserSession(t, s, bs)
+	}
+	assertActiveBrowserSessions(t, s, "id-alice", t1, current)
+
+	t2 := t1.Add(time.Hour)
+	steps := []struct {
+		user, except string
+		want         int
+	}{
+		{"id-alice", "bad-utf8-\xff", 1}, // excepts nothing: current ends
+		{"id-alice", "", 0},
+		{"id-nobody", "", 0},
+		{"nul\x00id", "", 0},
+	}
+	for _, step := range steps {
+		if n, err := s.BrowserSessions().EndAllByUser(t.Context(), step.user, step.except, t2); err != nil || n != step.want {
+			t.Errorf("EndAllByUser(%q, except %q) = %d, %v; want %d", step.user, step.except, n, err, step.want)
+		}
+	}
+	current.EndedAt = stored(t2)
+	for _, bs := range []model.BrowserSession{a, current, c, ended, expired, bobs} {
+		assertBrowserSession(t, s, bs)
+	}
+	if _, err := s.BrowserSessions().EndAllByUser(t.Context(), "id-bob", "", time.Time{}); !isPlainError(err) {
+		t.Errorf("EndAllByUser(zero time) = %v, want a plain error", err)
+	}
+	assertBrowserSession(t, s, bobs)
 }

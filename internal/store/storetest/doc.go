@@ -12,8 +12,9 @@
 //   - timestamps come back in UTC, truncated to whole milliseconds;
 //   - list methods return rows in the order their interface names, which is not always
 //     the age: Keys.List oldest first, Clients.List by ID and Users.List by username (both
-//     in byte order, whatever the database's collation), Sessions.ListActiveByUser newest
-//     first;
+//     in byte order, whatever the database's collation), Sessions.ListActiveByUser,
+//     BrowserSessions.ListActiveByUser and RegistrationTokens.List newest first (ties by ID,
+//     descending, in byte order);
 //   - sentinel errors (store.ErrConflict, store.ErrNotFound) match with errors.Is;
 //   - input that no backend can store exactly (an empty key, NUL, invalid UTF-8) is a plain
 //     error on write and simply not found on lookup (the rules are in store/validate.go).

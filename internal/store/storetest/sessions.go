@@ -45,14 +45,15 @@ func testSessions(t *testing.T, open OpenFunc) {
 	})
 }
 
-// newSessionFixture is a session for grant g's user, client and device, started at now, with
-// fresh tokens whose hashes derive from id.
+// newSessionFixture is a session for grant g's user, client and device, started at now (and,
+// as callers do, last active then), with fresh tokens whose hashes derive from id.
 func newSessionFixture(id string, g model.AuthorizationGrant, now time.Time) store.NewSession {
 	at := model.AccessToken{ID: "at-" + id, SessionID: id, Hash: sha("access " + id),
 		CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
 	return store.NewSession{
 		Session: model.Session{ID: id, UserID: g.UserID, ClientID: g.ClientID, DeviceID: g.DeviceID,
-			Scope: g.Scope, GrantID: g.ID, CreatedAt: now},
+			Scope: g.Scope, GrantID: g.ID, CreatedAt: now, UserAgent: "Element X/25.11 (test; " + id + ")",
+			LastActiveAt: now},
 		AccessToken: at,
 		RefreshToken: model.RefreshToken{ID: "rt-" + id, SessionID: id, Hash: sha("refresh " + id),
 			AccessTokenID: at.ID, CreatedAt: now},
@@ -70,6 +71,7 @@ func storedNewSession(ns store.NewSession) store.NewSession {
 
 func storedSession(s model.Session) model.Session {
 	s.CreatedAt, s.EndedAt = stored(s.CreatedAt), storedUnlessNever(s.EndedAt)
+	s.LastActiveAt = storedUnlessNever(s.LastActiveAt)
 	return s
 }
 
@@ -124,7 +126,7 @@ func assertNewSession(t *testing.T, s store.Store, want store.NewSession) {
 	if diff := cmp.Diff(want.Session, rtSession); diff != "" {
 		t.Errorf("RefreshTokenByHash(%s) session (-want +got):\n%s", id, diff)
 	}
-	for _, tm := range []time.Time{got.CreatedAt, got.EndedAt, at.CreatedAt, at.ExpiresAt, at.RevokedAt,
+	for _, tm := range []time.Time{got.CreatedAt, got.EndedAt, got.LastActiveAt, at.CreatedAt, at.ExpiresAt, at.RevokedAt,
 		rt.CreatedAt, rt.ConsumedAt, rt.RevokedAt} {
 		if !tm.IsZero() && tm.Location() != time.UTC {
 			t.Errorf("session %s: time %v is not in UTC", id, tm)
@@ -164,6 +166,8 @@ func testSessionsRoundTrip(t *testing.T, s store.Store) {
 	now := baseTime.Add(3 * time.Minute)
 	ns := newSessionFixture("s1", g, now)
 	ns.Session.Scope = "openid urn:matrix:client:api:* urn:matrix:client:device:DEV-g é"
+	ns.Session.UserAgent = `Mozilla/5.0 (X11; Linux x86_64) "quoted" \ 🚀`
+	ns.Session.LastActiveAt, ns.Session.LastActiveIP = now.Add(time.Second), "2001:db8::7"
 	ns.AccessToken.Hash = make([]byte, 256) // every byte value, NUL and invalid UTF-8 included
 	for i := range ns.AccessToken.Hash {
 		ns.AccessToken.Hash[i] = byte(255 - i)

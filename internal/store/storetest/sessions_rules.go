@@ -118,6 +118,8 @@ func testSessionsStartRejects(t *testing.T, s store.Store) {
 		"NUL in device ID":           with(func(ns *store.NewSession) { ns.Session.DeviceID = "DEV\x00" }),
 		"invalid UTF-8 in scope":     with(func(ns *store.NewSession) { ns.Session.Scope = "openid \xff" }),
 		"invalid UTF-8 in token ID":  with(func(ns *store.NewSession) { ns.AccessToken.ID = "at-\xff" }),
+		"NUL in the user agent":      with(func(ns *store.NewSession) { ns.Session.UserAgent = "Element\x00" }),
+		"invalid UTF-8 in the IP":    with(func(ns *store.NewSession) { ns.Session.LastActiveIP = "192.0.2.\xc3" }),
 	}
 	for name, ns := range tests {
 		if _, err := s.Sessions().StartFromGrant(t.Context(), g.ID, ns, now); !isRefusal(err) {

@@ -17,6 +17,9 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, open) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("OAuth", func(t *testing.T) { testOAuth(t, open) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, open) })
+	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, open) })
 }
 
 // testCase is one conformance check; it gets a store of its own.

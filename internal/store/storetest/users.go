@@ -32,11 +32,15 @@ func testUsers(t *testing.T, open OpenFunc) {
 		{"ListOrder", testUsersListOrder},
 		{"SetPasswordHash", testUsersSetPasswordHash},
 		{"SetLocked", testUsersSetLocked},
+		{"SetDisplayName", testUsersSetDisplayName},
+		{"AllowCrossSigningReset", testUsersAllowCrossSigningReset},
 		{"BrowserSessionRoundTrip", testBrowserSessionsRoundTrip},
 		{"BrowserSessionConflicts", testBrowserSessionsConflicts},
 		{"BrowserSessionCreateRejects", testBrowserSessionsCreateRejects},
 		{"BrowserSessionEnd", testBrowserSessionsEnd},
 		{"BrowserSessionDeleteExpired", testBrowserSessionsDeleteExpired},
+		{"BrowserSessionListActiveByUser", testBrowserSessionsListActive},
+		{"BrowserSessionEndAllByUser", testBrowserSessionsEndAll},
 	})
 }
 
@@ -50,6 +54,7 @@ func storedUser(u model.User) model.User {
 	u.CreatedAt = stored(u.CreatedAt)
 	u.LockedAt = storedOrZero(u.LockedAt)
 	u.DeactivatedAt = storedOrZero(u.DeactivatedAt)
+	u.CrossSigningResetAllowedUntil = storedOrZero(u.CrossSigningResetAllowedUntil)
 	return u
 }
 
@@ -84,7 +89,7 @@ func assertUser(t *testing.T, s store.Store, want model.User) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("user %s (-want +got):\n%s", want.ID, diff)
 		}
-		assertTimesUTC(t, "user "+got.ID, got.CreatedAt, got.LockedAt, got.DeactivatedAt)
+		assertTimesUTC(t, "user "+got.ID, got.CreatedAt, got.LockedAt, got.DeactivatedAt, got.CrossSigningResetAllowedUntil)
 	}
 }
 
@@ -135,6 +140,12 @@ func testUsersEmpty(t *testing.T, s store.Store) {
 			if err := s.Users().SetLocked(t.Context(), id, at); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("SetLocked(%q, %v) = %v, want store.ErrNotFound", id, at, err)
 			}
+			if err := s.Users().AllowCrossSigningReset(t.Context(), id, at); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("AllowCrossSigningReset(%q, %v) = %v, want store.ErrNotFound", id, at, err)
+			}
+		}
+		if err := s.Users().SetDisplayName(t.Context(), id, "name"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SetDisplayName(%q) = %v, want store.ErrNotFound", id, err)
 		}
 	}
 }
@@ -149,6 +160,8 @@ func testUsersRoundTrip(t *testing.T, s store.Store) {
 		LockedAt:      baseTime.Add(time.Hour),
 		DeactivatedAt: baseTime.Add(2 * time.Hour),
 		CreatedAt:     baseTime,
+
+		CrossSigningResetAllowedUntil: baseTime.Add(3 * time.Hour),
 	}
 	bare := model.User{ID: "01JZ-bare", Username: "bob", CreatedAt: baseTime.Add(-time.Minute)}
 	for _, u := range []model.User{full, bare} {
@@ -270,6 +283,40 @@ func testUsersSetLocked(t *testing.T, s store.Store) {
 			t.Fatalf("step %d: SetLocked(%v): %v", i, step.at, err)
 		}
 		alice.LockedAt = storedOrZero(step.want)
+		assertUser(t, s, alice)
+	}
+	assertUser(t, s, bob)
+}
+
+func testUsersSetDisplayName(t *testing.T, s store.Store) {
+	alice := mustCreateUser(t, s, userFixture("id-alice", "alice"))
+	bob := mustCreateUser(t, s, userFixture("id-bob", "bob"))
+	for _, name := range []string{`Alice "O'Neil" \ 🚀 <b>`, "", "Alice"} {
+		if err := s.Users().SetDisplayName(t.Context(), alice.ID, name); err != nil {
+			t.Fatalf("SetDisplayName(%q): %v", name, err)
+		}
+		alice.DisplayName = name
+		assertUser(t, s, alice)
+	}
+	for _, name := range []string{"nul\x00", "bad\xff"} {
+		if err := s.Users().SetDisplayName(t.Context(), bob.ID, name); !isPlainError(err) {
+			t.Errorf("SetDisplayName(%q) = %v, want a plain error", name, err)
+		}
+	}
+	assertUser(t, s, bob)
+	assertUser(t, s, alice)
+}
+
+// testUsersAllowCrossSigningReset: each approval replaces the previous one, later or
+// earlier (the user approved again), and the zero time withdraws it.
+func testUsersAllowCrossSigningReset(t *testing.T, s store.Store) {
+	alice := mustCreateUser(t, s, userFixture("id-alice", "alice"))
+	bob := mustCreateUser(t, s, userFixture("id-bob", "bob"))
+	for _, until := range []time.Time{baseTime.Add(10 * time.Minute), baseTime.Add(time.Hour), baseTime.Add(time.Minute), {}, {}, baseTime} {
+		if err := s.Users().AllowCrossSigningReset(t.Context(), alice.ID, until); err != nil {
+			t.Fatalf("AllowCrossSigningReset(%v): %v", until, err)
+		}
+		alice.CrossSigningResetAllowedUntil = storedOrZero(until)
 		assertUser(t, s, alice)
 	}
 	assertUser(t, s, bob)

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mxauth/mxauth/internal/clock"
+	"github.com/mxauth/mxauth/internal/i18n"
 	"github.com/mxauth/mxauth/internal/password"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/template"
@@ -19,11 +22,13 @@ import (
 
 // Pages serves the sign-in, sign-out and consent pages.
 type Pages struct {
-	Flow       *oauth.Flow
-	Store      store.Store
-	Browser    *session.Manager
-	Passwords  *password.Hasher
-	Renderer   *template.Renderer
+	Flow      *oauth.Flow
+	Store     store.Store
+	Browser   *session.Manager
+	Passwords *password.Hasher
+	Renderer  *template.Renderer
+	// Layout is what every page shares (server name, base path, branding); the language is
+	// chosen per request from Accept-Language.
 	Layout     template.Layout
 	Clock      clock.Clock
 	Logger     *slog.Logger
@@ -38,9 +43,23 @@ const (
 	PathLogout = "/logout"
 )
 
-// Mount registers the pages on mux.
+// Message ids the handlers show on error pages.
+const (
+	msgFormUnreadable  = "ErrorFormUnreadable"
+	msgServerError     = "ErrorServer"
+	msgGeneric         = "ErrorGeneric"
+	msgBadRequest      = "StatusBadRequest"
+	msgChooseAction    = "ConsentChooseAction"
+	msgGrantExpired    = "GrantExpiredTitle"
+	msgGrantExpiredMsg = "GrantExpiredMessage"
+)
+
+// Mount registers the pages on mux. Every POST passes http.CrossOriginProtection (Fetch
+// Metadata, then Origin) before its handler checks the CSRF token; a request either check
+// rejects gets the same 403 page.
 func (p *Pages) Mount(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(p.Forbidden))
 	mux.HandleFunc("GET "+PathLogin, p.loginForm)
 	mux.Handle("POST "+PathLogin, cop.Handler(http.HandlerFunc(p.login)))
 	mux.Handle("POST "+PathLogout, cop.Handler(http.HandlerFunc(p.logout)))
@@ -64,26 +83,50 @@ func (p *Pages) safeNext(next string) string {
 	return next
 }
 
+// language is the page language the request asks for (RFC 9110 §12.5.4).
+func (p *Pages) language(r *http.Request) i18n.Language {
+	return p.Renderer.Bundle().Match(r.Header.Get("Accept-Language"))
+}
+
+// layout is the shared page data in the request's language.
+func (p *Pages) layout(r *http.Request) template.Layout {
+	l := p.Layout
+	l.Lang = p.language(r).Tag()
+	return l
+}
+
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page template.Page) {
 	if err := p.Renderer.Render(w, status, page); err != nil {
 		web.Logger(r.Context()).Error("rendering a page", "err", err)
 	}
 }
 
-func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
-	p.render(w, r, status, template.ErrorPage{Layout: p.Layout, Title: title, Message: msg,
-		RequestID: web.RequestID(r.Context()), Status: status})
+// errorPage shows a person what went wrong, as message ids the page translates.
+func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, explanation string) {
+	p.render(w, r, status, template.ErrorPage{
+		Layout: p.layout(r), Heading: i18n.Message{ID: heading}, Explanation: i18n.Message{ID: explanation},
+		RequestID: web.RequestID(r.Context()), Status: status,
+	})
 }
 
 func (p *Pages) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.Is(err, context.Canceled) {
 		web.Logger(r.Context()).Error("page failed", "err", err)
 	}
-	p.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
-		"The server could not complete this request. Please try again in a moment.")
+	p.errorPage(w, r, http.StatusInternalServerError, msgGeneric, msgServerError)
 }
 
-func (p *Pages) badCSRF(w http.ResponseWriter, r *http.Request) {
-	p.errorPage(w, r, http.StatusForbidden, "This form has expired",
-		"Go back, reload the page and try again.")
+// Forbidden answers a form whose CSRF token is missing or wrong, or that the browser says came
+// from another site, with the 403 page: the form expired or was sent from elsewhere; reload
+// and try again. It says nothing about which check failed.
+func (p *Pages) Forbidden(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusForbidden, template.ForbiddenPage(p.layout(r), web.RequestID(r.Context())))
+}
+
+// TooManyRequests answers a rate-limited request with the 429 page, which says in words when
+// to try again, and the same wait in Retry-After (RFC 6585 §4, RFC 9110 §10.2.3).
+func (p *Pages) TooManyRequests(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	w.Header().Set("Retry-After", strconv.FormatInt(template.RetryAfterSeconds(retryAfter), 10))
+	p.render(w, r, http.StatusTooManyRequests,
+		template.TooManyRequestsPage(p.layout(r), retryAfter, web.RequestID(r.Context())))
 }

@@ -32,33 +32,33 @@ func (p *Pages) consentForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, http.StatusOK, template.ConsentPage{
-		Layout: p.Layout, Action: p.local(oauth.PathConsent + g.ID), CSRFToken: csrf,
+		Layout: p.layout(r), Action: p.local(oauth.PathConsent + g.ID), CSRFToken: csrf,
 		Client: clientView(client.Metadata, r.Header.Get("Accept-Language")), Username: cur.User.Username,
-		DeviceID: g.DeviceID, Scopes: describeScope(g.Scope), LogoutAction: p.local(PathLogout),
+		DeviceID: g.DeviceID, Permissions: describeScope(g.Scope), LogoutAction: p.local(PathLogout),
 	})
 }
 
 // consent records the user's answer.
 func (p *Pages) consent(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		p.errorPage(w, r, http.StatusBadRequest, msgBadRequest, msgFormUnreadable)
 		return
 	}
 	if !p.Browser.CheckCSRF(r) {
-		p.badCSRF(w, r)
+		p.Forbidden(w, r)
 		return
 	}
 	g, _, cur, ok := p.consentContext(w, r)
 	if !ok {
 		return
 	}
-	switch r.PostForm.Get("action") {
-	case "allow":
+	switch r.PostForm.Get(template.FieldAction) {
+	case template.ActionAllow:
 		p.Flow.Fulfil(w, r, g, cur)
-	case "deny":
+	case template.ActionDeny:
 		p.Flow.Deny(w, r, g)
 	default:
-		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "Choose Allow or Deny.")
+		p.errorPage(w, r, http.StatusBadRequest, msgBadRequest, msgChooseAction)
 	}
 }
 
@@ -71,8 +71,7 @@ func (p *Pages) consentContext(w http.ResponseWriter, r *http.Request) (model.Au
 		err = store.ErrNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		p.errorPage(w, r, http.StatusNotFound, "This sign-in request has expired",
-			"It was already used, or it is too old. Go back to the application and start signing in again.")
+		p.errorPage(w, r, http.StatusNotFound, msgGrantExpired, msgGrantExpiredMsg)
 		return g, model.Client{}, session.Current{}, false
 	}
 	if err != nil {

@@ -1,41 +1,36 @@
 package account
 
 import (
-	"sort"
-	"strconv"
-	"strings"
+	"slices"
+
+	"golang.org/x/text/language"
 )
 
-// preferredLanguages parses Accept-Language (RFC 9110 §12.5.4) into tags ordered by quality,
-// highest first; "*" and q=0 entries are dropped. At most 10 entries are read.
-func preferredLanguages(header string) []string {
-	type lang struct {
-		tag string
-		q   float64
-		pos int
-	}
-	var langs []lang
-	for i, part := range strings.Split(header, ",") {
-		if i == 10 {
-			break
-		}
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		tag = strings.TrimSpace(tag)
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if tag == "" || tag == "*" || q <= 0 {
+// preferredLanguage picks, among the language tags a client localized its metadata into
+// (chosen by whoever registered it, so possibly malformed), the one that best serves the
+// user's preferences, most preferred first. It uses x/text's matcher, so a user asking for
+// "fr-CA" gets "fr" values and one asking for "de" gets "de-DE" values (RFC 4647 lookup, with
+// language distance); ok is false when none fits.
+func preferredLanguage(available []string, prefs []language.Tag) (string, bool) {
+	var tags []language.Tag
+	var names []string
+	for _, a := range available {
+		if slices.Contains(names, a) {
 			continue
 		}
-		langs = append(langs, lang{tag, q, i})
+		tag, err := language.Parse(a)
+		if err != nil {
+			continue
+		}
+		tags = append(tags, tag)
+		names = append(names, a)
 	}
-	sort.SliceStable(langs, func(a, b int) bool { return langs[a].q > langs[b].q })
-	out := make([]string, len(langs))
-	for i, l := range langs {
-		out[i] = l.tag
+	if len(tags) == 0 || len(prefs) == 0 {
+		return "", false
 	}
-	return out
+	_, i, confidence := language.NewMatcher(tags).Match(prefs...)
+	if confidence == language.No || i < 0 || i >= len(names) {
+		return "", false
+	}
+	return names[i], true
 }

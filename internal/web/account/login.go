@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mxauth/mxauth/internal/i18n"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/template"
 	"github.com/mxauth/mxauth/internal/web/oauth"
@@ -13,7 +14,7 @@ import (
 
 // wrongCredentials is the one message for every failed sign-in: an unknown user, a wrong
 // password and a locked account look the same, so the form reveals nothing about accounts.
-const wrongCredentials = "Wrong username or password."
+var wrongCredentials = i18n.Message{ID: template.MsgWrongCredentials}
 
 // loginForm shows the sign-in page. A signed-in user goes straight on to next, or, without
 // one, sees that they are signed in; prompt=login (reauth=1) asks for the password again.
@@ -32,7 +33,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
 				p.serverError(w, r, err)
 				return
 			}
-			p.render(w, r, http.StatusOK, template.SignedInPage{Layout: p.Layout, Username: cur.User.Username,
+			p.render(w, r, http.StatusOK, template.SignedInPage{Layout: p.layout(r), Username: cur.User.Username,
 				LogoutAction: p.local(PathLogout), CSRFToken: csrf})
 			return
 		case !errors.Is(err, session.ErrNoSession):
@@ -40,29 +41,47 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.showLogin(w, r, http.StatusOK, next, q.Get("username"), "")
+	p.showLogin(w, r, http.StatusOK, template.LoginPage{Next: next, Username: q.Get("username")})
 }
 
-func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, status int, next, username, msg string) {
+// showLogin renders the sign-in form; page carries what differs between calls (next, the
+// typed username, the errors), and showLogin fills in the rest.
+func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, status int, page template.LoginPage) {
 	csrf, err := p.Browser.CSRFToken(w, r)
 	if err != nil {
 		p.serverError(w, r, err)
 		return
 	}
-	p.render(w, r, status, template.LoginPage{
-		Layout: p.Layout, Action: p.local(PathLogin), CSRFToken: csrf, Next: next,
-		Username: username, Error: msg, ClientName: p.clientNameFor(r, next),
-	})
+	page.Layout, page.Action, page.CSRFToken = p.layout(r), p.local(PathLogin), csrf
+	page.ClientName = p.clientNameFor(r, page.Next)
+	p.render(w, r, status, page)
+}
+
+// checkLoginForm finds what is wrong with the fields before any account is looked up: an
+// empty field, or a Matrix ID of another server. The messages sit next to the fields.
+func (p *Pages) checkLoginForm(typed, username, pw string) template.FieldErrors {
+	errs := template.FieldErrors{}
+	switch {
+	case strings.TrimSpace(typed) == "":
+		errs[template.FieldUsername] = i18n.Message{ID: template.MsgUsernameMissing}
+	case username == "":
+		errs[template.FieldUsername] = i18n.Message{ID: template.MsgUsernameOtherServer,
+			Data: map[string]any{"ServerName": p.ServerName}}
+	}
+	if pw == "" {
+		errs[template.FieldPassword] = i18n.Message{ID: template.MsgPasswordMissing}
+	}
+	return errs
 }
 
 // login checks the credentials and starts a browser session.
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		p.errorPage(w, r, http.StatusBadRequest, msgBadRequest, msgFormUnreadable)
 		return
 	}
 	if !p.Browser.CheckCSRF(r) {
-		p.badCSRF(w, r)
+		p.Forbidden(w, r)
 		return
 	}
 	next := p.safeNext(r.PostForm.Get("next"))
@@ -70,8 +89,9 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	username := p.localpart(typed)
 	pw := r.PostForm.Get("password")
 	ctx := r.Context()
-	if username == "" || pw == "" {
-		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+	failed := template.LoginPage{Next: next, Username: typed, Error: wrongCredentials}
+	if errs := p.checkLoginForm(typed, username, pw); errs.Any() {
+		p.showLogin(w, r, http.StatusBadRequest, template.LoginPage{Next: next, Username: typed, Errors: errs})
 		return
 	}
 	u, err := p.Store.Users().GetByUsername(ctx, username)
@@ -81,7 +101,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 			p.serverError(w, r, err)
 			return
 		}
-		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+		p.showLogin(w, r, http.StatusUnauthorized, failed)
 		return
 	}
 	if err != nil {
@@ -94,7 +114,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || !u.CanSignIn() {
-		p.showLogin(w, r, http.StatusUnauthorized, next, typed, wrongCredentials)
+		p.showLogin(w, r, http.StatusUnauthorized, failed)
 		return
 	}
 	if rehash {
@@ -135,11 +155,11 @@ func (p *Pages) localpart(s string) string {
 // logout ends the browser session.
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		p.errorPage(w, r, http.StatusBadRequest, msgBadRequest, msgFormUnreadable)
 		return
 	}
 	if !p.Browser.CheckCSRF(r) {
-		p.badCSRF(w, r)
+		p.Forbidden(w, r)
 		return
 	}
 	if err := p.Browser.End(w, r); err != nil {

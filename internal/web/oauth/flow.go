@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mxauth/mxauth/internal/clock"
 	"github.com/mxauth/mxauth/internal/keys"
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/oauth2"
+	"github.com/mxauth/mxauth/internal/provision"
 	"github.com/mxauth/mxauth/internal/store"
 	"github.com/mxauth/mxauth/internal/template"
 	"github.com/mxauth/mxauth/internal/token"
@@ -41,6 +43,10 @@ type Flow struct {
 	Rand    io.Reader
 	Logger  *slog.Logger
 	Layout  template.Layout
+	// Homeserver keeps the homeserver's users and devices in step (nil: standalone).
+	Homeserver *provision.Syncer
+	// Activity records token use and session activity off the request path.
+	Activity ActivityRecorder
 	// TrustedClients are static clients that skip consent.
 	TrustedClients map[string]bool
 	AccessTokenTTL time.Duration
@@ -103,4 +109,30 @@ func (f *Flow) Deny(w http.ResponseWriter, r *http.Request, g model.Authorizatio
 
 func redirectOf(g model.AuthorizationGrant) clientRedirect {
 	return clientRedirect{uri: g.RedirectURI, mode: g.ResponseMode, state: g.State}
+}
+
+// sessionsEnded tells the homeserver to drop the devices of the user's ended sessions. A
+// failure to queue that is logged, not returned: the session has ended already, and the
+// periodic reconciliation of the worker covers what the queue missed.
+func (f *Flow) sessionsEnded(ctx context.Context, userID string) {
+	if err := f.Homeserver.SessionsEnded(ctx, userID); err != nil {
+		web.Logger(ctx).Error("queueing the homeserver device sync", "user_id", userID, "err", err)
+	}
+}
+
+// userAgent is the client's User-Agent, cut to a length worth keeping.
+func userAgent(r *http.Request) string {
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	return strings.ToValidUTF8(ua, "")
+}
+
+// clientIPString is the client's address as the account pages show it; "" when unknown.
+func clientIPString(r *http.Request) string {
+	if ip := web.ClientIP(r.Context()); ip.IsValid() {
+		return ip.String()
+	}
+	return ""
 }

@@ -24,19 +24,25 @@ import (
 // for every client request it has not cached (SYNAPSE.md §1.2).
 const PathIntrospect = "/oauth2/introspect"
 
-// TokenUseRecorder takes note that an access token was used, without writing to the database
-// on the request's path; activity.Buffer is one.
-type TokenUseRecorder interface {
+// ActivityRecorder takes note that tokens and sessions were used, without writing to the
+// database on the request's path; activity.Buffer is one.
+type ActivityRecorder interface {
+	// AccessTokenUsed records an access token's first use.
 	AccessTokenUsed(id string, at time.Time)
+	// SessionActive records a session's latest activity, from ip when known.
+	SessionActive(sessionID string, at time.Time, ip string)
 }
+
+// activityPrecision is how stale a session's stored last-active time may be before
+// introspection records a newer one: the account pages show it to the minute, and skipping
+// fresher sessions keeps the hot path from touching the buffer on every request.
+const activityPrecision = time.Minute
 
 // IntrospectOptions are what introspection needs beyond the Flow.
 type IntrospectOptions struct {
 	// Secret is the secret shared with the homeserver (matrix.secret), which it sends as
 	// "Authorization: Bearer <secret>". Empty: only confidential clients may introspect.
 	Secret string
-	// Activity receives the first use of each access token found active.
-	Activity TokenUseRecorder
 }
 
 // introspection serves PathIntrospect.
@@ -45,7 +51,7 @@ type introspection struct {
 	// secretDigest is the SHA-256 of the shared secret, nil when there is none. Comparing
 	// digests keeps the comparison constant-time whatever the presented length.
 	secretDigest []byte
-	activity     TokenUseRecorder
+	activity     ActivityRecorder
 	// challenges are the WWW-Authenticate values of a 401 to a caller that sent no usable
 	// credentials (RFC 9110 §11.6.1: one per scheme the endpoint accepts).
 	challenges []string
@@ -69,7 +75,7 @@ var inactive = introspectionResponse{Active: false}
 
 // MountIntrospect serves token introspection and names it in the metadata.
 func (f *Flow) MountIntrospect(mux *http.ServeMux, md *Metadata, opts IntrospectOptions) {
-	h := &introspection{flow: f, activity: opts.Activity, challenges: []string{basicChallenge}}
+	h := &introspection{flow: f, activity: f.Activity, challenges: []string{basicChallenge}}
 	if opts.Secret != "" {
 		d := sha256.Sum256([]byte(opts.Secret))
 		h.secretDigest = d[:]
@@ -206,6 +212,10 @@ func (h *introspection) accessToken(ctx context.Context, tok string) (introspect
 		// Buffered, never written here: the first use ends the retry window of the refresh
 		// token that issued this one (store.SessionStore.Refresh).
 		h.activity.AccessTokenUsed(at.ID, now)
+	}
+	if now.Sub(sess.LastActiveAt) >= activityPrecision {
+		// The homeserver's address says nothing of the device's, so no IP here.
+		h.activity.SessionActive(sess.ID, now, "")
 	}
 	// Rounded down, so the homeserver's cache (SYNAPSE.md §1.2 step 2) never outlives the
 	// token; always ≥ 0 since the token is valid at now.

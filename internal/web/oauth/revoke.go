@@ -50,15 +50,21 @@ func (f *Flow) revoke(r *http.Request) error {
 	if err := f.checkRevokingClient(r); err != nil {
 		return err
 	}
-	sessionID, err := f.sessionOfToken(r.Context(), tok)
-	if err != nil || sessionID == "" {
+	sess, err := f.sessionOfToken(r.Context(), tok)
+	if err != nil || sess.ID == "" {
 		return err
 	}
-	err = f.Store.Sessions().End(r.Context(), sessionID, f.Clock.Now())
+	err = f.Store.Sessions().End(r.Context(), sess.ID, f.Clock.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // ended and removed by someone else meanwhile
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The Matrix device goes with the session (Matrix CS API "Token revocation"; SYNAPSE.md
+	// §1.2 step 6: deleting the device is what makes the homeserver drop its cached answer).
+	f.sessionsEnded(r.Context(), sess.UserID)
+	return nil
 }
 
 // checkRevokingClient authenticates the client when it sent credentials, or when it names a
@@ -86,11 +92,12 @@ func (f *Flow) checkRevokingClient(r *http.Request) error {
 }
 
 // sessionOfToken finds the session of an access or refresh token by its prefix, whatever
-// token_type_hint says (RFC 7009 §2.1: the hint may be wrong). "" means no such token.
-func (f *Flow) sessionOfToken(ctx context.Context, tok string) (string, error) {
+// token_type_hint says (RFC 7009 §2.1: the hint may be wrong). A zero session means no such
+// token.
+func (f *Flow) sessionOfToken(ctx context.Context, tok string) (model.Session, error) {
 	kind, err := token.Parse(tok)
 	if err != nil {
-		return "", nil
+		return model.Session{}, nil
 	}
 	hash := token.Hash(tok)
 	var sess model.Session
@@ -100,10 +107,10 @@ func (f *Flow) sessionOfToken(ctx context.Context, tok string) (string, error) {
 	case token.RefreshToken:
 		_, sess, err = f.Store.Sessions().RefreshTokenByHash(ctx, hash)
 	default:
-		return "", nil
+		return model.Session{}, nil
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
+		return model.Session{}, nil
 	}
-	return sess.ID, err
+	return sess, err
 }

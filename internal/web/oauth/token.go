@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -13,7 +12,7 @@ import (
 
 // grantHandler redeems one grant type at the token endpoint. It receives the authenticated
 // client and the parsed form, and returns the token response or an error for WriteOAuthError.
-type grantHandler func(ctx context.Context, client model.Client, form map[string]string) (tokenResponse, error)
+type grantHandler func(r *http.Request, client model.Client, form map[string]string) (tokenResponse, error)
 
 // tokenResponse is RFC 6749 §5.1 (and OIDC Core §3.1.3.3 for id_token).
 type tokenResponse struct {
@@ -85,7 +84,7 @@ func (f *Flow) token(r *http.Request, grants map[string]grantHandler) (tokenResp
 	if !slices.Contains(client.Metadata.GrantTypes, gt) {
 		return tokenResponse{}, oauth2.UnauthorizedClient("the client did not register the " + gt + " grant")
 	}
-	return handle(r.Context(), client, form)
+	return handle(r, client, form)
 }
 
 // transient turns a failure that is not the client's fault (a database error, say) into 503

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/mxauth/mxauth/internal/model"
@@ -15,7 +16,8 @@ import (
 // codeGrant redeems an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6): the code must be
 // fulfilled, unexpired, issued to this client for this redirect URI, and match the PKCE
 // verifier. Every failure is invalid_grant, so nothing tells a guesser which check failed.
-func (f *Flow) codeGrant(ctx context.Context, client model.Client, form map[string]string) (tokenResponse, error) {
+func (f *Flow) codeGrant(r *http.Request, client model.Client, form map[string]string) (tokenResponse, error) {
+	ctx := r.Context()
 	code, verifier := form["code"], form["code_verifier"]
 	switch {
 	case code == "":
@@ -60,11 +62,19 @@ func (f *Flow) codeGrant(ctx context.Context, client model.Client, form map[stri
 	if !user.CanSignIn() {
 		return tokenResponse{}, oauth2.InvalidGrant("the account is locked")
 	}
-	issued, ns, err := f.newSession(g)
+	issued, ns, err := f.newSession(g, r)
 	if err != nil {
 		return tokenResponse{}, err
 	}
+	// The homeserver must know the device before the client can use the tokens (SYNAPSE.md
+	// §1.6 item 3). It is asked first, so a failure (answered 503) spends nothing and the
+	// client can retry the exchange with the same code.
+	if err := f.Homeserver.EnsureDevice(ctx, user, g.DeviceID, client.Metadata.ClientName); err != nil {
+		return tokenResponse{}, err
+	}
 	if _, err := f.Store.Sessions().StartFromGrant(ctx, g.ID, ns, now); err != nil {
+		// The device may now exist on the homeserver without a session: reconcile.
+		f.sessionsEnded(ctx, user.ID)
 		if errors.Is(err, store.ErrConflict) {
 			// Another request exchanged the code a moment ago: a replay after all.
 			if g, err := f.Store.Grants().Get(ctx, g.ID); err == nil && g.Status == model.GrantExchanged {
@@ -94,6 +104,7 @@ func (f *Flow) revokeReplayed(ctx context.Context, g model.AuthorizationGrant, b
 		if err := f.Store.Sessions().End(ctx, g.SessionID, f.Clock.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		f.sessionsEnded(ctx, g.UserID)
 		f.Logger.Warn("authorization code replayed; its session was ended", "grant_id", g.ID, "session_id", g.SessionID)
 	}
 	return bad
@@ -105,7 +116,7 @@ type issuedTokens struct {
 }
 
 // newSession makes a session for the grant's user and device with its first token pair.
-func (f *Flow) newSession(g model.AuthorizationGrant) (issuedTokens, store.NewSession, error) {
+func (f *Flow) newSession(g model.AuthorizationGrant, r *http.Request) (issuedTokens, store.NewSession, error) {
 	now := f.Clock.Now()
 	id, err := ulid.New(now, f.Rand)
 	if err != nil {
@@ -117,7 +128,8 @@ func (f *Flow) newSession(g model.AuthorizationGrant) (issuedTokens, store.NewSe
 	}
 	return issued, store.NewSession{
 		Session: model.Session{ID: id, UserID: g.UserID, ClientID: g.ClientID, DeviceID: g.DeviceID,
-			Scope: g.Scope, GrantID: g.ID, CreatedAt: now},
+			Scope: g.Scope, GrantID: g.ID, CreatedAt: now, UserAgent: userAgent(r),
+			LastActiveAt: now, LastActiveIP: clientIPString(r)},
 		AccessToken:  pair.AccessToken,
 		RefreshToken: pair.RefreshToken,
 	}, nil

@@ -1,8 +1,8 @@
 package oauth
 
 import (
-	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -16,7 +16,8 @@ import (
 // refreshGrant rotates a refresh token (RFC 6749 §6; Matrix CS API "Refresh token grant"):
 // every use returns a new access and refresh token for the same session, device and scope.
 // The store decides between a first use, a retry after a lost response and a replay.
-func (f *Flow) refreshGrant(ctx context.Context, client model.Client, form map[string]string) (tokenResponse, error) {
+func (f *Flow) refreshGrant(r *http.Request, client model.Client, form map[string]string) (tokenResponse, error) {
+	ctx := r.Context()
 	presented := form["refresh_token"]
 	if presented == "" {
 		return tokenResponse{}, oauth2.InvalidRequest("refresh_token is missing")
@@ -58,12 +59,14 @@ func (f *Flow) refreshGrant(ctx context.Context, client model.Client, form map[s
 	switch _, err := f.Store.Sessions().Refresh(ctx, rt.ID, next, now); {
 	case errors.Is(err, store.ErrReplay):
 		f.Logger.Warn("refresh token replayed; its session was ended", "session_id", sess.ID, "client_id", client.ID)
+		f.sessionsEnded(ctx, sess.UserID)
 		return tokenResponse{}, bad
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
 		return tokenResponse{}, bad
 	case err != nil:
 		return tokenResponse{}, err
 	}
+	f.Activity.SessionActive(sess.ID, now, clientIPString(r))
 	return f.tokenResponse(issued, sess), nil
 }
 
