@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mxauth/mxauth/internal/store"
 )
 
 // recordingStore is a hand-written fake of the one-method Store: the tests are about how the
@@ -20,8 +22,10 @@ type recordingStore struct {
 	mu    sync.Mutex
 	calls []call
 	first map[string]time.Time
-	fail  error         // returned (and nothing written) while set
-	wrote chan struct{} // receives a value after each successful call, if not nil
+	// sessions keeps the latest activity written for each session, as the real stores do.
+	sessions map[string]store.SessionActivity
+	fail     error         // returned (and nothing written) while set
+	wrote    chan struct{} // receives a value after each successful call, if not nil
 }
 
 type call struct {
@@ -30,7 +34,24 @@ type call struct {
 }
 
 func newRecordingStore() *recordingStore {
-	return &recordingStore{first: map[string]time.Time{}}
+	return &recordingStore{first: map[string]time.Time{}, sessions: map[string]store.SessionActivity{}}
+}
+
+func (s *recordingStore) RecordActivity(_ context.Context, activity []store.SessionActivity) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	for _, a := range activity {
+		if seen, ok := s.sessions[a.SessionID]; !ok || a.At.After(seen.At) {
+			if a.IP == "" {
+				a.IP = seen.IP
+			}
+			s.sessions[a.SessionID] = a
+		}
+	}
+	return nil
 }
 
 func (s *recordingStore) MarkAccessTokensUsed(_ context.Context, ids []string, t time.Time) error {
