@@ -68,6 +68,18 @@ func newRegistry(st store.Store, version string) *prometheus.Registry {
 	})
 	build.Set(1)
 	reg.MustRegister(build)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "mxauth_homeserver_jobs_queued",
+		Help: "Homeserver jobs waiting in the queue: retries while the homeserver is unreachable, or work queued by the CLI.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.Jobs().Count(ctx)
+		if err != nil {
+			return -1 // the scrape must not fail; -1 says the count is unknown
+		}
+		return float64(n)
+	}))
 	return reg
 }
 

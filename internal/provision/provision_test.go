@@ -274,3 +274,32 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("backoff(50) = %v", got)
 	}
 }
+
+// TestDeactivationConvergesAfterAnOutage: deactivating while Synapse is down leaves a job
+// that the worker runs once Synapse answers again.
+func TestDeactivationConvergesAfterAnOutage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	ctx := t.Context()
+	if err := f.sync.EnsureDevice(ctx, f.alice, "DEV1", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.syn.InjectFault(synapsetest.Fault{Status: http.StatusInternalServerError})
+	if _, err := f.st.Users().Deactivate(ctx, f.alice.ID, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sync.UserChanged(ctx, f.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := f.syn.User("alice"); u.Deactivated {
+		t.Fatal("deactivated in Synapse during the outage?")
+	}
+	f.syn.ClearFaults()
+	f.clk.Advance(maxBackoff)
+	if n, err := f.sync.Work(ctx); n != 1 || err != nil {
+		t.Fatalf("work after recovery: %d %v", n, err)
+	}
+	if u, _ := f.syn.User("alice"); !u.Deactivated {
+		t.Fatalf("Synapse user after recovery: %+v", u)
+	}
+}
