@@ -1,11 +1,15 @@
-// Interop suite: real client libraries from npm against a running mxauth.
+// Interop suite: real client libraries from npm against a running mxauth and, when given, the
+// homeserver it serves (Synapse, or the stand-in run.sh starts).
 //
-//   node run.mjs --server http://127.0.0.1:8080 [--issuer http://127.0.0.1:8080/] --user alice
+//   node run.mjs --server http://127.0.0.1:8080 [--issuer http://127.0.0.1:8080/] --user alice \
+//     [--homeserver http://127.0.0.1:8008 --server-name example.org]
 //   (password from $MXAUTH_INTEROP_PASSWORD, or --password-file FILE)
 //
 // Every option also reads from the environment: MXAUTH_INTEROP_SERVER, MXAUTH_INTEROP_ISSUER,
-// MXAUTH_INTEROP_USER, MXAUTH_INTEROP_PASSWORD. The issuer defaults to the server URL with a
-// trailing slash (mxauth's default public URL).
+// MXAUTH_INTEROP_USER, MXAUTH_INTEROP_PASSWORD, MXAUTH_INTEROP_HOMESERVER,
+// MXAUTH_INTEROP_SERVER_NAME. The issuer defaults to the server URL with a trailing slash
+// (mxauth's default public URL). Without a homeserver, the checks through it are not run (and
+// a line says so); the server name is the domain of the user's Matrix ID there.
 //
 // Prints one line per check ("ok - …" / "not ok - … : reason"), then "N passed, N failed";
 // exits non-zero on any failure. run.sh starts a fresh server and calls this.
@@ -33,6 +37,8 @@ function options() {
       "issuer": { type: "string", default: process.env.MXAUTH_INTEROP_ISSUER },
       "user": { type: "string", default: process.env.MXAUTH_INTEROP_USER },
       "password-file": { type: "string" },
+      "homeserver": { type: "string", default: process.env.MXAUTH_INTEROP_HOMESERVER },
+      "server-name": { type: "string", default: process.env.MXAUTH_INTEROP_SERVER_NAME },
     },
   });
   const password = values["password-file"]
@@ -41,8 +47,18 @@ function options() {
   if (!values.server || !values.user || !password) {
     throw new Error("need --server, --user and a password ($MXAUTH_INTEROP_PASSWORD or --password-file)");
   }
+  if (values.homeserver && !values["server-name"]) {
+    throw new Error("--homeserver needs --server-name (the homeserver's server_name, the domain of user IDs)");
+  }
   const serverUrl = values.server.replace(/\/+$/, "");
-  return { serverUrl, issuer: values.issuer ?? `${serverUrl}/`, username: values.user, password };
+  return {
+    serverUrl,
+    issuer: values.issuer ?? `${serverUrl}/`,
+    username: values.user,
+    password,
+    homeserverUrl: values.homeserver?.replace(/\/+$/, ""),
+    serverName: values["server-name"],
+  };
 }
 
 async function main() {
@@ -51,6 +67,7 @@ async function main() {
   // Loaded here, not statically, so a library that fails to load is reported like any failure.
   const { jsSdkSteps } = await import("./lib/jssdk.mjs");
   const { oauth4webapiSteps, openIdSteps } = await import("./lib/oauth4.mjs");
+  const { homeserverDiscoverySteps } = await import("./lib/homeserver.mjs");
   const report = new Reporter(KNOWN_FAILURES);
   const watchdog = setTimeout(() => {
     report.fail("interop run", new Error(`still running after ${WATCHDOG_MS / 1000} s`));
@@ -58,6 +75,12 @@ async function main() {
   }, WATCHDOG_MS);
   watchdog.unref();
 
+  if (cfg.homeserverUrl) {
+    // Independent of each other: each its own suite, so one failing blocks nothing else.
+    for (const step of homeserverDiscoverySteps(cfg)) await report.runSuite("homeserver", [step]);
+  } else {
+    console.log("# no --homeserver: the checks through the homeserver are not run");
+  }
   await report.runSuite("matrix-js-sdk", jsSdkSteps({ ...cfg, recorder }));
   await report.runSuite("oauth4webapi", oauth4webapiSteps(cfg));
   await report.runSuite("oauth4webapi openid", openIdSteps(cfg));

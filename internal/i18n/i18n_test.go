@@ -19,7 +19,7 @@ func newBundle(t *testing.T) *Bundle {
 	return b
 }
 
-func language_(t *testing.T, b *Bundle, tag string) Language {
+func languageOf(t *testing.T, b *Bundle, tag string) Language {
 	t.Helper()
 	l, ok := b.Language(tag)
 	if !ok {
@@ -169,7 +169,7 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 func TestText(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t)
-	en, de := language_(t, b, "en"), language_(t, b, "de")
+	en, de := languageOf(t, b, "en"), languageOf(t, b, "de")
 	tests := []struct {
 		name string
 		lang Language
@@ -208,7 +208,7 @@ func TestText(t *testing.T) {
 func TestTextErrors(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t)
-	en := language_(t, b, "en")
+	en := languageOf(t, b, "en")
 	tests := []struct {
 		name string
 		lang Language
@@ -241,7 +241,7 @@ func TestSplit(t *testing.T) {
 		{"de", "ErrorRequestID", Split{"Wenn Sie die Administration um Hilfe bitten, nennen Sie diese Anfrage-ID: ", ""}},
 	}
 	for _, tc := range tests {
-		got, err := language_(t, b, tc.tag).Split(tc.id)
+		got, err := languageOf(t, b, tc.tag).Split(tc.id)
 		if err != nil {
 			t.Errorf("%s Split(%s): %v", tc.tag, tc.id, err)
 			continue
@@ -251,7 +251,7 @@ func TestSplit(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"LoginTitle", "TooManyRequestsMinutes", "NoSuchMessage"} {
-		if _, err := language_(t, b, "en").Split(id); err == nil {
+		if _, err := languageOf(t, b, "en").Split(id); err == nil {
 			t.Errorf("Split(%s) succeeded on a message without exactly one placeholder", id)
 		}
 	}
@@ -263,7 +263,7 @@ func TestSplit(t *testing.T) {
 // TestPlainTextAllocatesNothing keeps the common case of page rendering cheap.
 func TestPlainTextAllocatesNothing(t *testing.T) {
 	b := newBundle(t)
-	de := language_(t, b, "de")
+	de := languageOf(t, b, "de")
 	msg := Message{ID: "LoginSubmit"}
 	if n := testing.AllocsPerRun(100, func() { _, _ = de.Text(msg) }); n != 0 {
 		t.Errorf("Text of a plain message allocates %.0f times", n)
@@ -313,7 +313,7 @@ func TestLoadRejectsBrokenCatalogues(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load of a good catalogue: %v", err)
 	}
-	got, err := language_(t, b, "de").Text(Message{ID: "Files", Data: map[string]any{"Count": 1}})
+	got, err := languageOf(t, b, "de").Text(Message{ID: "Files", Data: map[string]any{"Count": 1}})
 	if err != nil || got != "eine Datei" {
 		t.Errorf("Files with Count 1 = %q, %v", got, err)
 	}

@@ -1,6 +1,8 @@
 // Suite 1: Element Web's login, refresh and logout, run through matrix-js-sdk 43.0.0's own code
 // (src/oauth: isValidAuthMetadata, OAuth2.registerClient, OAuth2, TokenRefresher, and
 // MatrixClient.logout for the concurrent revocation). See shared/CLIENTS.md §1.2 and §2.
+// With a homeserver, the tokens are also used where Element Web uses them: MatrixClient.whoami
+// at the homeserver, after the login, after the refresh, and after the logout.
 
 import {
   createClient,
@@ -11,11 +13,12 @@ import {
 } from "matrix-js-sdk";
 // Used by the SDK's TokenManager (inside MatrixHttpApi); not re-exported from the package root.
 import { TokenRefresher } from "matrix-js-sdk/lib/oauth/tokenRefresher.js";
-import { logger as sdkRootLogger } from "matrix-js-sdk/lib/logger.js";
 
 import { Browser } from "./browser.mjs";
+import { whoamiDeadStep, whoamiStep } from "./homeserver.mjs";
 import { expectAccessTokenDead, short, userinfo } from "./http.mjs";
-import { expect } from "./report.mjs";
+import { expect, insertAfter } from "./report.mjs";
+import { silentLogger } from "./sdk.mjs";
 
 // Element Web at https://app.element.io/ registers exactly this (BasePlatform.getOAuthClientMetadata):
 // the redirect URI is origin + path + "?no_universal_links=true". The callback is never loaded;
@@ -33,21 +36,40 @@ const elementWebClientMetadata = {
   policy_uri: "https://element.io/cookie-policy",
 };
 
-// The SDK logs every OAuth request at debug level through loglevel; the report is the output.
-const silentLogger = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  getChild() {
-    return silentLogger;
-  },
-};
-sdkRootLogger.setLevel("silent", false);
-
-/** @param {{serverUrl: string, username: string, password: string, recorder: ReturnType<import("./http.mjs").installFetchRecorder>}} cfg */
+/**
+ * @param {{serverUrl: string, username: string, password: string, homeserverUrl?: string, serverName?: string,
+ *   recorder: ReturnType<import("./http.mjs").installFetchRecorder>}} cfg
+ */
 export function jsSdkSteps(cfg) {
+  // The whoami steps, only with a homeserver; each follows the step named in `after`.
+  const atHomeserver = !cfg.homeserverUrl ? [] : [
+    whoamiStep(cfg, {
+      after: "jssdk.exchange",
+      id: "jssdk.hs-whoami",
+      title: "MatrixClient.whoami at the homeserver with the new access token: the user and the login's device",
+      token: (ctx) => ctx.first.access_token,
+      deviceId: (ctx) => ctx.oauth.context.deviceId,
+    }),
+    whoamiStep(cfg, {
+      after: "jssdk.refresh-retry",
+      id: "jssdk.hs-whoami-refreshed",
+      title: "MatrixClient.whoami at the homeserver with the refreshed access token: same user, same device",
+      token: (ctx) => ctx.current.access_token,
+      deviceId: (ctx) => ctx.oauth.context.deviceId,
+    }),
+    whoamiDeadStep(cfg, {
+      after: "jssdk.access-dead",
+      id: "jssdk.hs-whoami-dead",
+      // The homeserver cached this token's introspection as active one step before the
+      // logout; only the deletion of the device can end it now (SYNAPSE.md §1.2 step 6).
+      title: "after logout, MatrixClient.whoami at the homeserver fails 401 M_UNKNOWN_TOKEN (the device was deleted)",
+      token: (ctx) => ctx.current.access_token,
+    }),
+  ];
+  return insertAfter(oauthSteps(cfg), atHomeserver);
+}
+
+function oauthSteps(cfg) {
   return [
     {
       id: "jssdk.metadata",

@@ -1,13 +1,17 @@
 // Suites 2 and 3: a strict, generic OAuth 2.0 / OpenID Connect client (oauth4webapi) doing what
 // a native Matrix client such as Element X does — discovery, dynamic registration, PKCE with a
 // loopback redirect on any port, query response mode, refresh, revocation of the access token
-// only — and, once, an OpenID Connect login whose id_token the library validates.
+// only — and, once, an OpenID Connect login whose id_token the library validates. With a
+// homeserver, the access token is also used where Element X uses it: whoami at the homeserver,
+// before and after the revocation.
 
 import * as oauth from "oauth4webapi";
 
 import { Browser } from "./browser.mjs";
+import { whoamiDeadStep, whoamiStep } from "./homeserver.mjs";
 import { expectAccessTokenDead, short } from "./http.mjs";
-import { expect } from "./report.mjs";
+import { deviceIdFromScope } from "./matrix.mjs";
+import { expect, insertAfter } from "./report.mjs";
 
 // The server under test speaks plain http on loopback; oauth4webapi refuses that unless told.
 // Test-only: a deployment is https (and Element X refuses anything else).
@@ -93,8 +97,29 @@ async function refresh(as, client, refreshToken) {
   return oauth.processRefreshTokenResponse(as, client, res);
 }
 
-/** @param {{issuer: string, username: string, password: string}} cfg */
+/** @param {{issuer: string, username: string, password: string, homeserverUrl?: string, serverName?: string}} cfg */
 export function oauth4webapiSteps(cfg) {
+  const atHomeserver = !cfg.homeserverUrl ? [] : [
+    whoamiStep(cfg, {
+      after: "o4w.refresh",
+      id: "o4w.hs-whoami",
+      title: "whoami at the homeserver with the rotated access token: the user and the device of the scope",
+      token: (ctx) => ctx.tokens.access_token,
+      deviceId: (ctx) => deviceIdFromScope(ctx.scope),
+    }),
+    whoamiDeadStep(cfg, {
+      after: "o4w.access-dead",
+      id: "o4w.hs-whoami-dead",
+      // Revoking the access token alone ends the session (CLIENTS.md §0.5), so mxauth deletes
+      // the device; the homeserver's cached "active" for this token cannot outlive that.
+      title: "after revoking only the access token, whoami at the homeserver fails 401 M_UNKNOWN_TOKEN (the device was deleted)",
+      token: (ctx) => ctx.tokens.access_token,
+    }),
+  ];
+  return insertAfter(nativeClientSteps(cfg), atHomeserver);
+}
+
+function nativeClientSteps(cfg) {
   return [
     {
       id: "o4w.discovery",
@@ -116,7 +141,8 @@ export function oauth4webapiSteps(cfg) {
       id: "o4w.authorize",
       title: "PKCE S256, query response mode, loopback redirect on a random port; validateAuthResponse",
       async run(ctx) {
-        ctx.grant = await authorize(cfg, ctx.as, ctx.client, { scope: matrixScope(), browser: new Browser() });
+        ctx.scope = matrixScope();
+        ctx.grant = await authorize(cfg, ctx.as, ctx.client, { scope: ctx.scope, browser: new Browser() });
       },
     },
     {

@@ -113,6 +113,27 @@ function safeJSON(value) {
   }
 }
 
+/**
+ * Places each extra step right after the step its `after` names: optional checks (those that
+ * need a homeserver) go where they belong in a suite of dependent steps.
+ * @param {{id: string}[]} steps
+ * @param {{id: string, after: string}[]} extra
+ */
+export function insertAfter(steps, extra) {
+  const placed = new Set();
+  const out = [];
+  for (const step of steps) {
+    out.push(step);
+    for (const e of extra.filter((x) => x.after === step.id)) {
+      out.push(e);
+      placed.add(e);
+    }
+  }
+  const lost = extra.filter((e) => !placed.has(e)).map((e) => `${e.id} (after ${e.after})`);
+  if (lost.length > 0) throw new Error(`no step to place ${lost.join(", ")} after`);
+  return out;
+}
+
 /** Throws with message unless cond holds: the steps' assertion. */
 export function expect(cond, message) {
   if (!cond) throw new Error(message);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Reporter, describe } from "./report.mjs";
+import { Reporter, describe, insertAfter } from "./report.mjs";
 
 const pass = (id) => ({ id, title: id, run: async () => {} });
 const fail = (id, message = "boom") => ({ id, title: id, run: async () => { throw new Error(message); } });
@@ -74,4 +74,20 @@ test("describe keeps OAuth error fields and causes on one line", () => {
   const err = Object.assign(new Error("Failed to refresh token\nsecond line"), { httpStatus: 400, error: "invalid_grant" });
   err.cause = { error: "x" };
   assert.equal(describe(err), 'Error: Failed to refresh token second line httpStatus=400 error=invalid_grant cause: {"error":"x"}');
+});
+
+test("insertAfter", async (t) => {
+  const steps = [{ id: "a" }, { id: "b" }, { id: "c" }];
+  const ids = (list) => list.map((s) => s.id);
+  const cases = [
+    { name: "nothing to insert", extra: [], want: ["a", "b", "c"] },
+    { name: "after the first and the last", extra: [{ id: "x", after: "a" }, { id: "y", after: "c" }], want: ["a", "x", "b", "c", "y"] },
+    { name: "two after one step keep their order", extra: [{ id: "x", after: "b" }, { id: "y", after: "b" }], want: ["a", "b", "x", "y", "c"] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => assert.deepEqual(ids(insertAfter(steps, c.extra)), c.want));
+  }
+  await t.test("a step naming no step is an error, not a silently dropped check", () => {
+    assert.throws(() => insertAfter(steps, [{ id: "x", after: "gone" }]), /no step to place x \(after gone\) after/);
+  });
 });

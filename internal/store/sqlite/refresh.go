@@ -12,7 +12,8 @@ import (
 )
 
 // Refresh spends the refresh token presentedID for next (the rules are on
-// store.SessionStore.Refresh) in one IMMEDIATE transaction. The transaction holds the
+// store.SessionStore.Refresh) in one IMMEDIATE transaction, shared with concurrent writers
+// (group commit, batch.go). The transaction holds the
 // database's write lock from BEGIN to COMMIT, so refreshes, logins, ends and marks of use are
 // serialised: what Refresh reads cannot change before it writes, and two refreshes of one
 // token can never both see it unspent. The first statement is the guarded update of the
@@ -26,18 +27,20 @@ func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next sto
 	if err := store.CheckNewTokens(next); err != nil {
 		return 0, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := ss.s.beginWrite(ctx)
+	var (
+		outcome  store.RefreshOutcome
+		replayed bool
+	)
+	err := ss.s.groupWrite(ctx, func(ctx context.Context, tx *writeTx) error {
+		var err error
+		outcome, replayed, err = refreshInTx(ctx, tx, presentedID, next, now)
+		if err != nil {
+			return mapError(op, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, mapError(op, err)
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-
-	outcome, replayed, err := refreshInTx(ctx, tx, presentedID, next, now)
-	if err != nil {
-		return 0, mapError(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, mapError(op, err)
+		return 0, err
 	}
 	if replayed {
 		// Returned only now: the session's end is committed (store.ErrReplay).

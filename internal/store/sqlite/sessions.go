@@ -32,9 +32,10 @@ const (
 	joinedAccessTokenColumns = `t.id, t.session_id, t.hash, t.created_at, t.expires_at, t.revoked_at, t.first_used_at`
 )
 
-// StartFromGrant exchanges the grant and starts ns in one IMMEDIATE transaction, which holds
-// the database's write lock throughout: no other exchange of the grant and no other login
-// on the device can come between the steps.
+// StartFromGrant exchanges the grant and starts ns in one IMMEDIATE transaction (shared with
+// concurrent writers: group commit, batch.go), which holds the database's write lock
+// throughout: no other exchange of the grant and no other login on the device can come
+// between the steps.
 func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
 	const op = "start session from grant"
 	if !store.IsStorableKey(grantID) {
@@ -43,18 +44,26 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 	if err := store.CheckNewSession(grantID, ns); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	tx, err := ss.s.beginWrite(ctx)
+	var ended []model.Session
+	err := ss.s.groupWrite(ctx, func(ctx context.Context, tx *writeTx) error {
+		var err error
+		ended, err = startFromGrantInTx(ctx, tx, op, grantID, ns, now)
+		return err
+	})
 	if err != nil {
-		return nil, mapError(op, err)
+		return nil, err
 	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	return ended, nil
+}
 
+// startFromGrantInTx does StartFromGrant's work in tx; its errors are mapped.
+func startFromGrantInTx(ctx context.Context, tx *writeTx, op, grantID string, ns store.NewSession, now time.Time) ([]model.Session, error) {
 	// The guarded update spends the code (RFC 6749 §4.1.2: a code is used at most once).
 	var (
 		grantUser   sql.NullString
 		grantClient string
 	)
-	err = tx.QueryRowContext(ctx,
+	err := tx.QueryRowContext(ctx,
 		`UPDATE oauth2_authorization_grants SET status = 'exchanged', exchanged_at = ?, session_id = ?
 		 WHERE id = ? AND status = 'fulfilled'
 		 RETURNING user_id, client_id`,
@@ -68,15 +77,11 @@ func (ss sessionStore) StartFromGrant(ctx context.Context, grantID string, ns st
 	if err := store.CheckSessionMatchesGrant(ns.Session, grantUser.String, grantClient); err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-
 	ended, err := endDeviceSessions(ctx, tx, ns.Session.UserID, ns.Session.DeviceID, now)
 	if err != nil {
 		return nil, mapError(op, err)
 	}
 	if err := insertNewSession(ctx, tx, ns); err != nil {
-		return nil, mapError(op, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, mapError(op, err)
 	}
 	return ended, nil

@@ -49,6 +49,8 @@ type Store struct {
 	writes *stmtCache
 	clock  clock.Clock
 	memory bool
+	// batch runs group commits (batch.go).
+	batch batcher
 }
 
 var _ store.Store = (*Store)(nil)
@@ -249,6 +251,7 @@ func poolStats(name string, db *sql.DB) store.PoolStats {
 
 // Close closes both pools. An in-memory database is gone afterwards.
 func (s *Store) Close() error {
+	s.stopBatches()
 	s.hot.close()
 	if s.writes != s.hot {
 		s.writes.close()
