@@ -32,7 +32,7 @@ func (f *Flow) MountAuthorize(mux *http.ServeMux, md *Metadata) {
 // A valid request becomes a pending grant, and the browser goes on to sign-in and consent.
 func (f *Flow) authorize(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The sign-in request could not be read.")
+		f.errorPage(w, r, http.StatusBadRequest, "", "AuthorizeUnreadable")
 		return
 	}
 	params := r.Form
@@ -42,12 +42,12 @@ func (f *Flow) authorize(w http.ResponseWriter, r *http.Request) {
 	// Client and redirect URI (R34, R35).
 	clientID, redirectURI := params["client_id"], params["redirect_uri"]
 	if len(clientID) != 1 || clientID[0] == "" {
-		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The application did not say who it is (client_id is missing or repeated).")
+		f.errorPage(w, r, http.StatusBadRequest, "", "AuthorizeNoClient")
 		return
 	}
 	client, err := f.Store.Clients().Get(r.Context(), clientID[0])
 	if errors.Is(err, store.ErrNotFound) {
-		f.errorPage(w, r, http.StatusBadRequest, "Unknown application", "The application that sent you here is not registered with this server.")
+		f.errorPage(w, r, http.StatusBadRequest, "AuthorizeUnknownClientTitle", "AuthorizeUnknownClient")
 		return
 	}
 	if err != nil {
@@ -55,12 +55,12 @@ func (f *Flow) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(redirectURI) != 1 || redirectURI[0] == "" {
-		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The application did not say where to send you back (redirect_uri is missing or repeated).")
+		f.errorPage(w, r, http.StatusBadRequest, "", "AuthorizeNoRedirect")
 		return
 	}
 	uri, ok := policy.MatchRedirectURI(client.Metadata.RedirectURIs, redirectURI[0])
 	if !ok {
-		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The application asked to send you back to an address it did not register.")
+		f.errorPage(w, r, http.StatusBadRequest, "", "AuthorizeBadRedirect")
 		return
 	}
 	back := clientRedirect{uri: uri, mode: oauth2.ResponseModeQuery}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mxauth/mxauth/internal/clock"
+	"github.com/mxauth/mxauth/internal/i18n"
 	"github.com/mxauth/mxauth/internal/keys"
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/oauth2"
@@ -56,11 +57,23 @@ type Flow struct {
 
 // errorPage shows a person an error that must not go back to the client: the client or the
 // redirect URI cannot be trusted (RFC 6749 §4.1.2.1), or there is no client to go back to.
-func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
-	page := template.ErrorPage{Layout: f.Layout, Title: title, Message: msg, RequestID: web.RequestID(r.Context()), Status: status}
+// heading and explanation are message ids (internal/i18n); an empty heading names the status.
+func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, explanation string) {
+	page := template.ErrorPage{Layout: f.layout(r), Explanation: i18n.Message{ID: explanation},
+		RequestID: web.RequestID(r.Context()), Status: status}
+	if heading != "" {
+		page.Heading = i18n.Message{ID: heading}
+	}
 	if err := f.Pages.Render(w, status, page); err != nil {
 		f.Logger.Error("rendering the error page", "err", err, "request_id", web.RequestID(r.Context()))
 	}
+}
+
+// layout is the shared page layout in the language the browser asks for.
+func (f *Flow) layout(r *http.Request) template.Layout {
+	l := f.Layout
+	l.Lang = f.Pages.Bundle().Match(r.Header.Get("Accept-Language")).Tag()
+	return l
 }
 
 // serverErrorPage logs err and shows a generic error page.
@@ -68,8 +81,7 @@ func (f *Flow) serverErrorPage(w http.ResponseWriter, r *http.Request, err error
 	if !errors.Is(err, context.Canceled) {
 		web.Logger(r.Context()).Error("authorization flow failed", "err", err)
 	}
-	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
-		"The server could not complete this request. Please try again in a moment.")
+	f.errorPage(w, r, http.StatusInternalServerError, "ErrorGeneric", "ErrorServer")
 }
 
 // Fulfil issues the authorization code of a pending grant for the signed-in user and sends the
@@ -87,8 +99,7 @@ func (f *Flow) Fulfil(w http.ResponseWriter, r *http.Request, g model.Authorizat
 		CodeHash: token.Hash(code), FulfilledAt: now, ExpiresAt: now.Add(f.CodeTTL),
 	})
 	if errors.Is(err, store.ErrConflict) {
-		f.errorPage(w, r, http.StatusConflict, "This sign-in request was already used",
-			"Go back to the application and start signing in again.")
+		f.errorPage(w, r, http.StatusConflict, "GrantUsedTitle", "GrantUsedMessage")
 		return
 	}
 	if err != nil {
