@@ -10,6 +10,7 @@ import (
 	"github.com/mxauth/mxauth/internal/activity"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/password"
+	"github.com/mxauth/mxauth/internal/ratelimit"
 	"github.com/mxauth/mxauth/internal/template"
 	"github.com/mxauth/mxauth/internal/web/account"
 	"github.com/mxauth/mxauth/internal/web/oauth"
@@ -57,6 +58,7 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 		Clock: a.clock, Rand: a.rand, Logger: a.log, Layout: layout, TrustedClients: trusted,
 		AccessTokenTTL: cfg.OAuth.AccessTokenTTL, CodeTTL: cfg.OAuth.AuthorizationCodeTTL, LoginTTL: cfg.OAuth.LoginTTL,
 	}
+	flow.SignupEnabled = cfg.Account.RegistrationEnabled()
 	flow.MountAuthorize(mux, md)
 	flow.MountToken(mux, md)
 	flow.MountUserinfo(mux, md)
@@ -66,11 +68,17 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 	}
 	md.SubjectTypesSupported = []string{"public"}
 	md.IDTokenSigningAlgValuesSupported = a.keys.Algs()
-	(&account.Pages{
+	accountPages := &account.Pages{
 		Flow: flow, Store: a.store, Browser: browser, Passwords: hasher, Renderer: pages,
 		Layout: layout, Clock: a.clock, Logger: a.log, ServerName: cfg.Matrix.Homeserver,
 		Prefix: iss.PathPrefix(),
-	}).Mount(mux)
+	}
+	accountPages.Limits = a.formRateLimits()
+	accountPages.Mount(mux)
+	if err := a.mountSignup(mux, accountPages); err != nil {
+		return err
+	}
+	a.mountAccountManagement(mux, iss, md, accountPages)
 	mux.Handle("GET "+template.AssetPrefix, pages.AssetHandler())
 	// Browsers ask for a favicon after every page; say there is none rather than 404.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
@@ -78,6 +86,20 @@ func (a *App) mountLoginFlow(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Met
 		w.WriteHeader(http.StatusNoContent)
 	})
 	return nil
+}
+
+// mountAccountManagement serves the account pages at account_management_uri and advertises
+// them with their deep-link actions (Matrix CS API §Account management, MSC4191).
+func (a *App) mountAccountManagement(mux *http.ServeMux, iss oauth.Issuer, md *oauth.Metadata, pages *account.Pages) {
+	acc := a.cfg.Account
+	opts := account.ManagementOptions{
+		DisplayNameChangeAllowed: acc.DisplayNameChangeAllowed, PasswordChangeAllowed: acc.PasswordChangeAllowed,
+		DeactivationAllowed: acc.DeactivationAllowed,
+		PasswordPolicy:      password.Policy{MinLength: acc.PasswordMinLength, RejectCommon: acc.RejectCommonPasswords},
+	}
+	(&account.Management{Pages: pages, Homeserver: a.syncer, Options: opts}).Mount(mux)
+	md.AccountManagementURI = iss.URL(account.PathAccount)
+	md.AccountManagementActionsSupported = opts.ActionsSupported()
 }
 
 // mountIntrospection serves token introspection for the homeserver; the flow's activity
@@ -124,4 +146,43 @@ func NewPasswordHasher(p config.Passwords) (*password.Hasher, error) {
 		opts.Bcrypt.Pepper = []byte(pepper)
 	}
 	return password.New(opts)
+}
+
+// Username checks per client address on the sign-up form (each may ask the homeserver):
+// MAS has no such limit, so these are ours, generous enough for a person typing with the
+// live check (one request per pause) and checking a few names by hand.
+const (
+	usernameChecksBurst     = 30
+	usernameChecksPerSecond = 0.5
+)
+
+// formRateLimits builds the buckets of the sign-in and sign-up forms from rate_limiting.
+func (a *App) formRateLimits() account.RateLimits {
+	rl := a.cfg.RateLimiting
+	return account.RateLimits{
+		LoginPerIP:          ratelimit.New(rl.Login.PerIP.Burst, rl.Login.PerIP.PerSecond, a.clock),
+		LoginPerAccount:     account.StoreBucket{Burst: rl.Login.PerAccount.Burst, PerSecond: rl.Login.PerAccount.PerSecond},
+		RegistrationPerIP:   ratelimit.New(rl.Registration.Burst, rl.Registration.PerSecond, a.clock),
+		UsernameChecksPerIP: ratelimit.New(usernameChecksBurst, usernameChecksPerSecond, a.clock),
+	}
+}
+
+// mountSignup serves sign-up (account.registration open or token; closed pages answer 404).
+func (a *App) mountSignup(mux *http.ServeMux, pages *account.Pages) error {
+	acc := a.cfg.Account
+	banned := acc.BannedUsernames
+	signup, err := account.NewSignup(pages, a.syncer, account.SignupOptions{
+		Enabled:       acc.RegistrationEnabled(),
+		TokenRequired: acc.Registration == config.RegistrationToken,
+		BannedUsernames: account.UsernameRules{
+			Literals: banned.Literals, Substrings: banned.Substrings, Prefixes: banned.Prefixes,
+			Suffixes: banned.Suffixes, Regexes: banned.Regexes,
+		},
+		Password: password.Policy{MinLength: acc.PasswordMinLength, RejectCommon: acc.RejectCommonPasswords},
+	})
+	if err != nil {
+		return err
+	}
+	signup.Mount(mux)
+	return nil
 }

@@ -44,6 +44,13 @@ func Start(t testing.TB, edit func(*config.Config)) *Server {
 	cfg.DataDir = dir
 	cfg.Database.URL = "sqlite:" + filepath.Join(dir, "mxauth.db")
 	cfg.Log.Requests = false
+	// Every test signs in and up from 127.0.0.1, many times in a row: the limits of MAS (3
+	// attempts, then one per 20 seconds) would stop them. Tests of the limits set their own.
+	generous := config.RateLimit{Burst: 1 << 20, PerSecond: 1 << 10}
+	cfg.RateLimiting = config.RateLimiting{
+		Login:        config.LoginRateLimits{PerIP: generous, PerAccount: generous},
+		Registration: generous,
+	}
 	if edit != nil {
 		edit(&cfg)
 	}

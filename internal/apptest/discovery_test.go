@@ -162,9 +162,10 @@ func TestMetadataConformance(t *testing.T) {
 		t.Error("R9: device_code grant and device_authorization_endpoint disagree")
 	}
 
-	// R10: prompt=create is advertised only with user registration (issue 6).
-	if _, ok := doc["prompt_values_supported"]; ok {
-		t.Error("R10: prompt_values_supported is advertised before registration exists")
+	// R10: prompt=create is advertised only with user registration, closed by default
+	// (register_flow_test.go checks the other way round).
+	if prompts, _ := doc["prompt_values_supported"].([]any); slices.Contains(prompts, any("create")) {
+		t.Error("R10: prompt_values_supported offers create while registration is closed")
 	}
 
 	// R11: account management actions, when present, are namespaced identifiers.

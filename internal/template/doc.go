@@ -19,6 +19,9 @@
 // Layout carries the operator's Branding (service name, https logo, terms and privacy links)
 // shown in the header, the <title> and the footer.
 //
+// The sign-up page (RegisterPage) and its welcome page (RegisteredPage) are in
+// register_pages.go.
+//
 // Forms are built from the partials of pages/forms.html: "input" draws a labelled field (Input)
 // with its hint and its error next to it, tied to the field with aria-describedby and
 // aria-invalid; it keeps what the user typed, except in a password field. "alert" is the
@@ -28,7 +31,8 @@
 //
 // Every rendered page carries the headers a login page needs (RFC 9700 §4.16 on clickjacking;
 // DESIGN.md "Safety rules"): a Content-Security-Policy with frame-ancestors 'none' and no
-// script source at all, X-Frame-Options: DENY for older browsers, Referrer-Policy: same-origin
+// script source at all (the sign-up page alone allows script-src and connect-src 'self' for
+// its one file), X-Frame-Options: DENY for older browsers, Referrer-Policy: same-origin
 // (not no-referrer, which would make browsers send "Origin: null" with our own form posts),
 // X-Content-Type-Options: nosniff, Content-Language, Vary: Accept-Language, and
 // Cache-Control: no-store because pages hold CSRF tokens and user names. The CSP deliberately
@@ -36,9 +40,11 @@
 // redirect URI, which may use a private scheme (RFC 8252 §7.1), and Chromium applies
 // form-action to redirects after a submission.
 //
-// The pages work without JavaScript and none is served. The stylesheet is served by
-// AssetHandler under a content-hashed path (StylesheetPath), so browsers may cache it for a
-// year and a new release can never be styled by an old file.
+// The pages work without JavaScript. The one script, register.js, only checks on the sign-up
+// page whether a username is free while it is typed; without it a button does the same. The
+// stylesheet and the script are served by AssetHandler under content-hashed paths
+// (StylesheetPath, RegisterScriptPath), so browsers may cache them for a year and a new
+// release can never be styled or scripted by an old file.
 //
 // The form field names the handlers read are the Field* and Action* constants.
 package template

@@ -28,6 +28,7 @@ func (r *Renderer) funcs(lang i18n.Language) htmltemplate.FuncMap {
 		"tm":             lang.Text,
 		"tsplit":         lang.Split,
 		"stylesheetPath": r.StylesheetPath,
+		"registerScript": r.RegisterScriptPath,
 		"heading": func(p ErrorPage) (string, error) {
 			switch {
 			case !p.Heading.IsZero():

@@ -53,10 +53,11 @@ const fallbackPage = `<!doctype html>
 // Renderer holds the parsed pages, one set per language, and the stylesheet. It is safe for
 // concurrent use.
 type Renderer struct {
-	bundle     *i18n.Bundle
-	sets       map[string]*pageSet // by language tag
-	stylesheet stylesheet
-	buffers    sync.Pool
+	bundle         *i18n.Bundle
+	sets           map[string]*pageSet // by language tag
+	stylesheet     asset
+	registerScript asset
+	buffers        sync.Pool
 }
 
 // pageSet is every page parsed with one language's template functions.
@@ -73,7 +74,8 @@ func New() (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{bundle: bundle, stylesheet: newStylesheet(styleCSS), sets: map[string]*pageSet{}}
+	r := &Renderer{bundle: bundle, stylesheet: newStylesheet(styleCSS),
+		registerScript: newAsset("register", "js", jsContentType, registerJS), sets: map[string]*pageSet{}}
 	r.buffers.New = func() any { return new(bytes.Buffer) }
 	names, err := fs.Glob(pageFiles, "pages/*.html")
 	if err != nil {
@@ -136,6 +138,9 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page Page) error {
 	h["Content-Language"] = contentLanguage
 	h["Cache-Control"] = noStore
 	h["Content-Security-Policy"] = pageCSP
+	if _, ok := page.(scriptedPage); ok && err == nil {
+		h["Content-Security-Policy"] = scriptedPageCSP
+	}
 	h["X-Frame-Options"] = denyHint
 	h["Referrer-Policy"] = referrerPolicy
 	h["X-Content-Type-Options"] = noSniff

@@ -35,6 +35,8 @@ type Pages struct {
 	ServerName string
 	// Prefix is the public URL's path ("" at the root); every local link starts with it.
 	Prefix string
+	// Limits are the rate limits of the sign-in and sign-up forms (ratelimit.go).
+	Limits RateLimits
 }
 
 // Paths of the pages.

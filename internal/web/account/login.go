@@ -94,7 +94,15 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.showLogin(w, r, http.StatusBadRequest, template.LoginPage{Next: next, Username: typed, Errors: errs})
 		return
 	}
+	// Rate limits (SYNAPSE.md §2.6) before any password is hashed: per client address, then,
+	// for an account that exists, per account across replicas.
+	if p.limitedByIP(w, r, p.Limits.LoginPerIP) {
+		return
+	}
 	u, err := p.Store.Users().GetByUsername(ctx, username)
+	if err == nil && p.limitedLoginAccount(w, r, u.ID) {
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.PasswordHash == "") {
 		// Spend the time a real check takes, so timing does not reveal which users exist.
 		if err := p.Passwords.DummyVerify(ctx, pw); err != nil {

@@ -3,7 +3,9 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/oauth2"
@@ -24,6 +26,19 @@ func (f *Flow) MountAuthorize(mux *http.ServeMux, md *Metadata) {
 	md.ResponseModesSupported = []string{oauth2.ResponseModeQuery, oauth2.ResponseModeFragment}
 	md.CodeChallengeMethodsSupported = []string{oauth2.CodeChallengeMethodS256}
 	md.ScopesSupported = []string{"openid", oauth2.ScopeMatrixAPI, oauth2.ScopeMatrixDevicePrefix + "*"}
+	md.PromptValuesSupported = f.promptValuesSupported()
+}
+
+// promptValuesSupported are the prompt values /authorize acts on, sorted: consent (always
+// shown again when asked), login (the password is asked again), none (answered without a
+// page), and create (the sign-up page) only while people may sign up, since the Matrix CS API
+// ("User registration") has clients offer sign-up exactly when the metadata lists it (R10).
+// select_account is accepted but not listed: there is no account chooser to show.
+func (f *Flow) promptValuesSupported() []string {
+	if f.SignupEnabled {
+		return []string{oauth2.PromptConsent, oauth2.PromptCreate, oauth2.PromptLogin, oauth2.PromptNone}
+	}
+	return []string{oauth2.PromptConsent, oauth2.PromptLogin, oauth2.PromptNone}
 }
 
 // authorize validates an authorization request in the order RFC 6749 §4.1.2.1 requires: the
@@ -100,7 +115,20 @@ func (f *Flow) authorize(w http.ResponseWriter, r *http.Request) {
 		f.serverErrorPage(w, r, err)
 		return
 	}
-	http.Redirect(w, r, f.Issuer.PathPrefix()+PathConsent+g.ID, http.StatusSeeOther)
+	consent := f.Issuer.PathPrefix() + PathConsent + g.ID
+	if hasPromptValue(g.Prompt, oauth2.PromptCreate) {
+		// Initiating User Registration via OpenID Connect 1.0 §4.1: show the sign-up page,
+		// then continue to consent as after a sign-in (R44). parsePrompt kept create only
+		// while sign-up is enabled.
+		http.Redirect(w, r, f.Issuer.PathPrefix()+PathRegister+"?"+url.Values{"next": {consent}}.Encode(), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, consent, http.StatusSeeOther)
+}
+
+// hasPromptValue reports whether the space-separated prompt holds v.
+func hasPromptValue(prompt, v string) bool {
+	return slices.Contains(strings.Fields(prompt), v)
 }
 
 func (f *Flow) storeGrant(r *http.Request, g model.AuthorizationGrant) (model.AuthorizationGrant, error) {

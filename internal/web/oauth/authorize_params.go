@@ -65,7 +65,7 @@ func (f *Flow) parseAuthorizationRequest(params url.Values, client model.Client,
 	if err != nil {
 		return model.AuthorizationGrant{}, err
 	}
-	prompt, err := parsePrompt(params.Get("prompt"))
+	prompt, err := parsePrompt(params.Get("prompt"), f.SignupEnabled)
 	if err != nil {
 		return model.AuthorizationGrant{}, err
 	}
@@ -86,14 +86,20 @@ func (f *Flow) parseAuthorizationRequest(params url.Values, client model.Client,
 }
 
 // parsePrompt accepts the OIDC prompt values (OIDC Core §3.1.2.1): none alone, or any of
-// login, consent, select_account and create (Initiating User Registration via OpenID
-// Connect). Values it does not know are ignored, as OIDC allows.
-func parsePrompt(s string) (string, *oauth2.Error) {
+// login, consent, select_account and, when sign-up is enabled, create (Initiating User
+// Registration via OpenID Connect 1.0 §4.1). Values it does not know are ignored, as OIDC
+// allows; so is create while sign-up is closed, which the metadata then does not offer
+// (prompt_values_supported, ibid. §4.2), so the request goes on as a plain sign-in.
+func parsePrompt(s string, signup bool) (string, *oauth2.Error) {
 	var kept []string
 	for _, v := range strings.Fields(s) {
 		switch v {
-		case oauth2.PromptNone, oauth2.PromptLogin, oauth2.PromptConsent, oauth2.PromptSelectAccount, oauth2.PromptCreate:
+		case oauth2.PromptNone, oauth2.PromptLogin, oauth2.PromptConsent, oauth2.PromptSelectAccount:
 			kept = append(kept, v)
+		case oauth2.PromptCreate:
+			if signup {
+				kept = append(kept, v)
+			}
 		}
 	}
 	for _, v := range kept {

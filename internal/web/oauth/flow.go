@@ -31,6 +31,8 @@ const (
 	PathConsent = "/consent/"
 	// PathLogin is the sign-in page.
 	PathLogin = "/login"
+	// PathRegister is the sign-up page, where prompt=create sends the browser.
+	PathRegister = "/register"
 )
 
 // Flow is what the endpoints of the authorization code flow share.
@@ -50,6 +52,9 @@ type Flow struct {
 	Activity ActivityRecorder
 	// TrustedClients are static clients that skip consent.
 	TrustedClients map[string]bool
+	// SignupEnabled is true when people may sign up (account.registration open or token):
+	// prompt=create then opens the sign-up page, and the metadata offers it.
+	SignupEnabled  bool
 	AccessTokenTTL time.Duration
 	CodeTTL        time.Duration
 	LoginTTL       time.Duration
