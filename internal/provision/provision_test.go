@@ -2,8 +2,8 @@ package provision
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
