@@ -35,6 +35,9 @@ func TestUserCommands(t *testing.T) {
 		{"", []string{"user", "unlock", "bob"}, 0, "bob unlocked"},
 		{"new-pass\n", []string{"user", "set-password", "bob", "--password-stdin"}, 0, "password of bob set"},
 		{"", []string{"user", "lock", "nobody"}, 1, `no user "nobody"`},
+		{"", []string{"user", "add", "dave", "--password-file", pwFile}, 0, "created @dave:example.org"},
+		{"", []string{"user", "deactivate", "dave"}, 0, "dave deactivated (0 sessions ended)"},
+		{"", []string{"user", "add", "dave", "--password-file", pwFile}, 1, `the username "dave" is taken`},
 	}
 	for _, s := range steps {
 		out, stderr, code := runWithInput(t, s.input, append(s.args, "--config", file)...)
@@ -44,7 +47,8 @@ func TestUserCommands(t *testing.T) {
 	}
 	out, _, _ := run(t, "user", "list", "--config", file)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "alice") || !strings.Contains(lines[1], "true") || !strings.Contains(lines[2], "active") {
+	if len(lines) != 4 || !strings.Contains(lines[1], "alice") || !strings.Contains(lines[1], "true") || !strings.Contains(lines[2], "active") ||
+		!strings.Contains(lines[3], "deactivated") {
 		t.Errorf("list:\n%s", out)
 	}
 }
