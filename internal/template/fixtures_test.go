@@ -50,6 +50,7 @@ func pageCases() []pageCase {
 			Action:    "/login",
 			CSRFToken: "kVh3c9Zr2QpLx0aTfW8nB1yE",
 			Next:      "/authorize/01JDX4T3Q8W7M2B6Z9K5R1N0CE",
+			SignupURL: "/register?next=%2Fauthorize%2F01JDX4T3Q8W7M2B6Z9K5R1N0CE",
 		}},
 		{"login_error.html", LoginPage{
 			Layout:     testLayout,
@@ -80,6 +81,7 @@ func pageCases() []pageCase {
 			Username:   `alice"><img src=x onerror=alert(1)>`,
 			Error:      wrongCredentials,
 			ClientName: "<script>alert('pwned')</script>",
+			SignupURL:  `/register?next=/authorize"><script>alert(1)</script>`,
 		}},
 		{"consent.html", ConsentPage{
 			Layout:       testLayout,

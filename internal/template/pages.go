@@ -33,6 +33,9 @@ type LoginPage struct {
 	Errors FieldErrors
 	// ClientName is the application the user is signing in to; empty when there is none.
 	ClientName string
+	// SignupURL is the sign-up page, carrying the same next, for people without an account;
+	// empty (sign-up closed) leaves the "Create an account" link out.
+	SignupURL string
 }
 
 func (LoginPage) templateName() string { return "login.html" }

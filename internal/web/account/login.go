@@ -3,6 +3,7 @@ package account
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/mxauth/mxauth/internal/i18n"
@@ -54,7 +55,21 @@ func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, status int, pa
 	}
 	page.Layout, page.Action, page.CSRFToken = p.layout(r), p.local(PathLogin), csrf
 	page.ClientName = p.clientNameFor(r, page.Next)
+	page.SignupURL = p.signupURL(page.Next)
 	p.render(w, r, status, page)
+}
+
+// signupURL is the sign-up page for a person on the sign-in page without an account, or ""
+// when account.registration is closed. It carries the same next, so that someone sent here by
+// a client's /authorize signs up and goes on to the same consent page.
+func (p *Pages) signupURL(next string) string {
+	if p.Flow == nil || !p.Flow.SignupEnabled {
+		return ""
+	}
+	if next == "" {
+		return p.local(PathRegister)
+	}
+	return p.local(PathRegister) + "?" + url.Values{"next": {next}}.Encode()
 }
 
 // checkLoginForm finds what is wrong with the fields before any account is looked up: an
