@@ -13,7 +13,8 @@ import (
 )
 
 // Refresh spends the refresh token presentedID for next (the rules are on
-// store.SessionStore.Refresh) in one transaction.
+// store.SessionStore.Refresh) in one transaction: the common first use in one round trip
+// (refreshFirstUse), anything else in the transaction below.
 //
 // Its first statement locks the presented token's session row (FOR NO KEY UPDATE). Every
 // write to a session's tokens that depends on their state happens under that lock: other
@@ -38,7 +39,19 @@ func (ss sessionStore) Refresh(ctx context.Context, presentedID string, next sto
 		outcome  store.RefreshOutcome
 		replayed bool
 	)
+	done := false
 	err := retryAborted(func() error {
+		var err error
+		done, err = refreshFirstUse(ctx, ss.s.pool, presentedID, next, now)
+		return err
+	})
+	if err != nil {
+		return 0, mapError(op, err)
+	}
+	if done {
+		return store.Rotated, nil
+	}
+	err = retryAborted(func() error {
 		return pgx.BeginFunc(ctx, ss.s.pool, func(tx pgx.Tx) error {
 			var err error
 			outcome, replayed, err = refreshInTx(ctx, tx, presentedID, next, now)
