@@ -82,7 +82,7 @@ func assertAtMostOneLiveRefreshToken(t *testing.T, s *Server, issued []string) {
 	t.Helper()
 	live := 0
 	for _, rt := range issued {
-		tok, sess, err := s.App.Store().Sessions().RefreshTokenByHash(context.Background(), token.Hash(rt))
+		tok, sess, _, err := s.App.Store().Sessions().RefreshTokenByHash(context.Background(), token.Hash(rt))
 		if err != nil {
 			t.Fatalf("looking up an issued refresh token: %v", err)
 		}

@@ -34,7 +34,7 @@ func TestRefreshScenarioAgainstTheServer(t *testing.T) {
 		t.Fatalf("%d active sessions (%v), want 4", len(active), err)
 	}
 	for _, tok := range sc.tokens {
-		rt, _, err := s.App.Store().Sessions().RefreshTokenByHash(t.Context(), token.Hash(tok.refreshToken))
+		rt, _, _, err := s.App.Store().Sessions().RefreshTokenByHash(t.Context(), token.Hash(tok.refreshToken))
 		if err != nil || rt.ConsumedAt.IsZero() {
 			t.Errorf("first refresh token of a chain: spent at %v (%v), want spent", rt.ConsumedAt, err)
 		}

@@ -132,7 +132,9 @@ type SessionStore interface {
 	AccessTokenByHash(ctx context.Context, hash []byte) (model.AccessToken, model.Session, error)
 	// RefreshTokenByHash returns the refresh token with this hash and its session, whatever
 	// their state, or ErrNotFound.
-	RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error)
+	// Like AccessTokenWithOwner, it brings the session's user in the same query: the refresh
+	// grant needs the user's name and lock state, and on PostgreSQL a round trip is the cost.
+	RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, TokenOwner, error)
 }
 
 // SessionActivity is one use of a session that the token paths saw: when, and from which

@@ -281,25 +281,29 @@ func (ss sessionStore) AccessTokenWithOwner(ctx context.Context, hash []byte) (m
 	return t.token(), s.session(), owner, nil
 }
 
-// RefreshTokenByHash is AccessTokenByHash for refresh tokens.
-func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, error) {
+// RefreshTokenByHash is AccessTokenWithOwner for refresh tokens.
+func (ss sessionStore) RefreshTokenByHash(ctx context.Context, hash []byte) (model.RefreshToken, model.Session, store.TokenOwner, error) {
 	const op = "get refresh token"
 	if len(hash) == 0 {
-		return model.RefreshToken{}, model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+		return model.RefreshToken{}, model.Session{}, store.TokenOwner{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	var (
-		t refreshTokenRow
-		s sessionRow
+		t     refreshTokenRow
+		s     sessionRow
+		owner store.TokenOwner
 	)
 	err := ss.s.hot.queryRow(ctx,
 		`SELECT t.id, t.session_id, t.hash, t.access_token_id, t.created_at, t.consumed_at,
-		        t.next_id, t.revoked_at, `+joinedSessionColumns+`
-		 FROM oauth2_refresh_tokens t JOIN oauth2_sessions s ON s.id = t.session_id
-		 WHERE t.hash = ?`, hash).Scan(append(t.dest(), s.dest()...)...)
+		        t.next_id, t.revoked_at, `+joinedSessionColumns+`,
+		        u.username, (u.locked_at IS NULL AND u.deactivated_at IS NULL)
+		 FROM oauth2_refresh_tokens t
+		 JOIN oauth2_sessions s ON s.id = t.session_id
+		 JOIN users u ON u.id = s.user_id
+		 WHERE t.hash = ?`, hash).Scan(append(append(t.dest(), s.dest()...), &owner.Username, &owner.CanSignIn)...)
 	if err != nil {
-		return model.RefreshToken{}, model.Session{}, mapError(op, err)
+		return model.RefreshToken{}, model.Session{}, store.TokenOwner{}, mapError(op, err)
 	}
-	return t.token(), s.session(), nil
+	return t.token(), s.session(), owner, nil
 }
 
 // RecordActivity writes the batch's summaries (store.SummarizeActivity) in one statement,

@@ -290,13 +290,13 @@ func testRefreshRace(t *testing.T, s store.Store, withUse bool) {
 	if err != nil {
 		t.Fatalf("Sessions().Get: %v", err)
 	}
-	presented, _, err := s.Sessions().RefreshTokenByHash(t.Context(), first.RefreshToken.Hash)
+	presented, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), first.RefreshToken.Hash)
 	if err != nil {
 		t.Fatalf("RefreshTokenByHash(first): %v", err)
 	}
 	var live []string
 	for _, p := range append(pairs, first) {
-		rt, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash)
+		rt, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

@@ -77,7 +77,7 @@ func assertPair(t *testing.T, s store.Store, want store.NewTokens) {
 	if err != nil {
 		t.Fatalf("AccessTokenByHash(%s): %v", want.AccessToken.ID, err)
 	}
-	rt, rtSession, err := s.Sessions().RefreshTokenByHash(t.Context(), want.RefreshToken.Hash)
+	rt, rtSession, _, err := s.Sessions().RefreshTokenByHash(t.Context(), want.RefreshToken.Hash)
 	if err != nil {
 		t.Fatalf("RefreshTokenByHash(%s): %v", want.RefreshToken.ID, err)
 	}
@@ -102,7 +102,7 @@ func assertNoPair(t *testing.T, s store.Store, p store.NewTokens) {
 	if at, _, err := s.Sessions().AccessTokenByHash(t.Context(), p.AccessToken.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("AccessTokenByHash(%s) = %+v, %v; want store.ErrNotFound", p.AccessToken.ID, at, err)
 	}
-	if rt, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
+	if rt, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RefreshTokenByHash(%s) = %+v, %v; want store.ErrNotFound", p.RefreshToken.ID, rt, err)
 	}
 }
@@ -152,7 +152,7 @@ func assertNoAccessToken(t *testing.T, s store.Store, p store.NewTokens) {
 
 func assertNoRefreshToken(t *testing.T, s store.Store, p store.NewTokens) {
 	t.Helper()
-	if rt, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
+	if rt, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), p.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RefreshTokenByHash(%s) = %+v, %v; want store.ErrNotFound", p.RefreshToken.ID, rt, err)
 	}
 }
@@ -161,7 +161,7 @@ func assertNoRefreshToken(t *testing.T, s store.Store, p store.NewTokens) {
 func assertRefreshToken(t *testing.T, s store.Store, p store.NewTokens) {
 	t.Helper()
 	want := storedPair(p).RefreshToken
-	got, _, err := s.Sessions().RefreshTokenByHash(t.Context(), want.Hash)
+	got, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), want.Hash)
 	if err != nil {
 		t.Fatalf("RefreshTokenByHash(%s): %v", want.ID, err)
 	}

@@ -115,7 +115,7 @@ func assertNewSession(t *testing.T, s store.Store, want store.NewSession) {
 	if err != nil {
 		t.Fatalf("AccessTokenByHash(%s): %v", id, err)
 	}
-	rt, rtSession, err := s.Sessions().RefreshTokenByHash(t.Context(), want.RefreshToken.Hash)
+	rt, rtSession, _, err := s.Sessions().RefreshTokenByHash(t.Context(), want.RefreshToken.Hash)
 	if err != nil {
 		t.Fatalf("RefreshTokenByHash(%s): %v", id, err)
 	}
@@ -143,7 +143,7 @@ func assertNoSession(t *testing.T, s store.Store, ns store.NewSession) {
 	if _, _, err := s.Sessions().AccessTokenByHash(t.Context(), ns.AccessToken.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("AccessTokenByHash(%s) = %v, want store.ErrNotFound", ns.Session.ID, err)
 	}
-	if _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), ns.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
+	if _, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), ns.RefreshToken.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RefreshTokenByHash(%s) = %v, want store.ErrNotFound", ns.Session.ID, err)
 	}
 }

@@ -221,7 +221,7 @@ func testSessionsTokensNotFound(t *testing.T, s store.Store) {
 		}
 	}
 	for _, h := range append(hashes, ns.AccessToken.Hash) {
-		if rt, _, err := s.Sessions().RefreshTokenByHash(t.Context(), h); !errors.Is(err, store.ErrNotFound) {
+		if rt, _, _, err := s.Sessions().RefreshTokenByHash(t.Context(), h); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RefreshTokenByHash(%x) = %+v, %v; want store.ErrNotFound", h, rt, err)
 		}
 	}
@@ -243,11 +243,18 @@ func testAccessTokenWithOwner(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(at, at2) || !reflect.DeepEqual(sess, sess2) || owner != (store.TokenOwner{Username: alice, CanSignIn: true}) {
 		t.Errorf("AccessTokenWithOwner = %+v %+v %+v, want %+v %+v and alice able to sign in", at2, sess2, owner, at, sess)
 	}
+	if _, _, owner, err := s.Sessions().RefreshTokenByHash(t.Context(), ns.RefreshToken.Hash); err != nil ||
+		owner != (store.TokenOwner{Username: alice, CanSignIn: true}) {
+		t.Errorf("RefreshTokenByHash owner = %+v, %v; want alice able to sign in", owner, err)
+	}
 	if err := s.Users().SetLocked(t.Context(), alice, baseTime); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, owner, err := s.Sessions().AccessTokenWithOwner(t.Context(), ns.AccessToken.Hash); err != nil || owner.CanSignIn {
 		t.Errorf("after locking: %+v, %v; want CanSignIn false", owner, err)
+	}
+	if _, _, owner, err := s.Sessions().RefreshTokenByHash(t.Context(), ns.RefreshToken.Hash); err != nil || owner.CanSignIn {
+		t.Errorf("RefreshTokenByHash after locking: %+v, %v; want CanSignIn false", owner, err)
 	}
 	for _, h := range [][]byte{nil, sha("unknown"), ns.RefreshToken.Hash} {
 		if _, _, _, err := s.Sessions().AccessTokenWithOwner(t.Context(), h); !errors.Is(err, store.ErrNotFound) {

@@ -230,36 +230,19 @@ func (h *introspection) accessToken(ctx context.Context, tok string) (introspect
 // refreshToken answers for a refresh token (mar_), as MAS does: active while it is neither
 // spent nor revoked and its session and user are; refresh tokens do not expire.
 func (h *introspection) refreshToken(ctx context.Context, tok string) (introspectionResponse, error) {
-	rt, sess, err := h.flow.Store.Sessions().RefreshTokenByHash(ctx, token.Hash(tok))
+	rt, sess, owner, err := h.flow.Store.Sessions().RefreshTokenByHash(ctx, token.Hash(tok))
 	if errors.Is(err, store.ErrNotFound) {
 		return inactive, nil
 	}
 	if err != nil {
 		return introspectionResponse{}, err
 	}
-	if !rt.RevokedAt.IsZero() || !rt.ConsumedAt.IsZero() || !sess.Active() {
+	if !rt.RevokedAt.IsZero() || !rt.ConsumedAt.IsZero() || !sess.Active() || !owner.CanSignIn {
 		return inactive, nil
 	}
-	user, ok, err := h.activeUser(ctx, sess.UserID)
-	if !ok || err != nil {
-		return inactive, err
-	}
-	resp := activeResponse(sess, user, rt.CreatedAt)
+	resp := activeResponse(sess, model.User{ID: sess.UserID, Username: owner.Username}, rt.CreatedAt)
 	resp.TokenType = "refresh_token"
 	return resp, nil
-}
-
-// activeUser returns the session's user if they may still use their sessions: a locked or
-// deactivated user's tokens are inactive (SYNAPSE.md §1.2, MAS side).
-func (h *introspection) activeUser(ctx context.Context, id string) (model.User, bool, error) {
-	u, err := h.flow.Store.Users().Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, false, nil
-	}
-	if err != nil {
-		return model.User{}, false, err
-	}
-	return u, u.CanSignIn(), nil
 }
 
 // introspectionResponse is RFC 7662 §2.2, with the fields in MAS's order and the types

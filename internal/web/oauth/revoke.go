@@ -105,7 +105,7 @@ func (f *Flow) sessionOfToken(ctx context.Context, tok string) (model.Session, e
 	case token.AccessToken:
 		_, sess, err = f.Store.Sessions().AccessTokenByHash(ctx, hash)
 	case token.RefreshToken:
-		_, sess, err = f.Store.Sessions().RefreshTokenByHash(ctx, hash)
+		_, sess, _, err = f.Store.Sessions().RefreshTokenByHash(ctx, hash)
 	default:
 		return model.Session{}, nil
 	}

@@ -26,7 +26,7 @@ func (f *Flow) refreshGrant(r *http.Request, client model.Client, form map[strin
 	if token.Check(presented, token.RefreshToken) != nil {
 		return tokenResponse{}, bad
 	}
-	rt, sess, err := f.Store.Sessions().RefreshTokenByHash(ctx, token.Hash(presented))
+	rt, sess, owner, err := f.Store.Sessions().RefreshTokenByHash(ctx, token.Hash(presented))
 	if errors.Is(err, store.ErrNotFound) {
 		return tokenResponse{}, bad
 	}
@@ -44,12 +44,8 @@ func (f *Flow) refreshGrant(r *http.Request, client model.Client, form map[strin
 	if s, ok := form["scope"]; ok && !sameTokens(s, sess.Scope) {
 		return tokenResponse{}, oauth2.InvalidScope("the scope of a session cannot change on refresh")
 	}
-	user, err := f.Store.Users().Get(ctx, sess.UserID)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	if !user.CanSignIn() {
-		return tokenResponse{}, bad
+	if !owner.CanSignIn {
+		return tokenResponse{}, bad // a locked or deactivated user's sessions stop working
 	}
 	issued, next, err := f.newTokens(sess.ID)
 	if err != nil {
