@@ -19,6 +19,7 @@ import (
 	"github.com/mxauth/mxauth/internal/provision"
 	"github.com/mxauth/mxauth/internal/secretbox"
 	"github.com/mxauth/mxauth/internal/store"
+	"github.com/mxauth/mxauth/internal/store/cache"
 	"github.com/mxauth/mxauth/internal/web/oauth"
 	"github.com/mxauth/mxauth/internal/worker"
 )
@@ -74,9 +75,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.listeners, err = listenAll(cfg.HTTP.Listen); err != nil {
 		return nil, err
 	}
-	if a.store, err = OpenStore(ctx, cfg, opts.Clock); err != nil {
+	st, err := OpenStore(ctx, cfg, opts.Clock)
+	if err != nil {
 		return nil, err
 	}
+	a.store = cache.Wrap(st, cache.Options{Clock: opts.Clock})
 	if cfg.Database.Migrate {
 		if err = a.store.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("applying database migrations: %w", err)
