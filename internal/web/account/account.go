@@ -72,17 +72,39 @@ func (p *Pages) Mount(mux *http.ServeMux) {
 // local turns a route path into the path the browser sees (under the public URL's path).
 func (p *Pages) local(path string) string { return p.Prefix + path }
 
-// safeNext accepts only a path on this server as the place to go after signing in, so the
-// sign-in page cannot be used as an open redirect.
+// maxNextLength bounds next: the longest the pages make (an account deep link with a
+// 255-byte device ID, escaped) is well under it, and a longer one would only bloat the
+// Location header and every form that carries it.
+const maxNextLength = 2048
+
+// safeNext accepts only a path on this server, under its path prefix, as the place to go after
+// signing in, so the sign-in page cannot be used as an open redirect (RFC 9700 §4.11). Besides
+// other origins (RFC 3986 §4.2 network-path references "//host", and the backslash that
+// WHATWG URL reads as a slash), it refuses dot segments, "%2e" spellings included: WHATWG URL
+// and http.Redirect remove them, so "/auth/../other" or "/auth/%2e%2e/other" would leave the
+// prefix for whatever else the host serves.
 func (p *Pages) safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, p.Prefix+"/") || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || len(next) > maxNextLength || !strings.HasPrefix(next, p.Prefix+"/") ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return ""
 	}
-	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+	// url.Parse refuses control characters (tabs and newlines, which browsers drop) and
+	// decodes the path, so "%2e%2e" is seen as "..".
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || hasDotSegment(u.Path) {
 		return ""
 	}
 	return next
+}
+
+// hasDotSegment reports whether a (decoded) path has a "." or ".." segment (RFC 3986 §5.2.4).
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // language is the page language the request asks for (RFC 9110 §12.5.4).

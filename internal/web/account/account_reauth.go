@@ -17,15 +17,17 @@ const (
 // (MSC4191 security considerations: device_delete and account_deactivate SHOULD
 // re-authenticate). It returns the message to show next to the password field, or the zero
 // Message when the password is right. When answered is true it has already answered: 429 when
-// the account's sign-in attempts are used up (so a stolen browser session cannot guess the
-// password at leisure), 500 on a failure of the store or the hasher. Verification runs under the
-// Hasher's concurrency limit, like a sign-in.
+// the address's or the account's sign-in attempts are used up (so a stolen browser session
+// cannot guess the password at leisure), 500 on a failure of the store or the hasher.
+// Verification runs under the Hasher's concurrency limit, like a sign-in.
 func (m *Management) reauthenticate(w http.ResponseWriter, r *http.Request, u model.User, pw string) (fieldError i18n.Message, answered bool) {
 	if pw == "" {
 		return message(msgPasswordMissing), false
 	}
-	// The sign-in form's per-account bucket: the account pages give no extra guesses.
-	if m.limitedLoginAccount(w, r, u.ID) {
+	// The sign-in form's buckets, per address and per account: each is a password guess, and
+	// the account pages must give no extra ones (a stolen browser session would otherwise get
+	// the per-account burst, far above the per-address one, from a single address).
+	if m.limitedByIP(w, r, m.Limits.LoginPerIP) || m.limitedLoginAccount(w, r, u.ID) {
 		return i18n.Message{}, true
 	}
 	ctx := r.Context()

@@ -39,7 +39,8 @@ func (m *Management) showPasswordForm(w http.ResponseWriter, r *http.Request, st
 }
 
 // changePassword replaces the password once the current one is confirmed, and signs out the
-// user's other browsers: whoever may have learnt the old password loses the pages with it.
+// user's other browsers (this one gets a new session): whoever may have learnt the old
+// password, or copied this browser's cookie, loses the pages with it.
 // The user's Matrix apps stay signed in, as with MAS.
 func (m *Management) changePassword(w http.ResponseWriter, r *http.Request, cur session.Current) {
 	f := r.PostForm
@@ -76,7 +77,15 @@ func (m *Management) changePassword(w http.ResponseWriter, r *http.Request, cur 
 		m.serverError(w, r, err)
 		return
 	}
-	if _, err := m.Store.BrowserSessions().EndAllByUser(ctx, cur.User.ID, cur.Session.ID, m.Clock.Now()); err != nil {
+	// Every browser session ends, this one too, and this browser gets a new one: a stolen copy
+	// of its cookie must stop working as well (OWASP Session Management Cheat Sheet: renew the
+	// session ID after a password change). Ending first fails safe: should the new session not
+	// start, the user signs in again with the new password.
+	if _, err := m.Store.BrowserSessions().EndAllByUser(ctx, cur.User.ID, "", m.Clock.Now()); err != nil {
+		m.serverError(w, r, err)
+		return
+	}
+	if _, err := m.Browser.Start(ctx, w, r, cur.User); err != nil {
 		m.serverError(w, r, err)
 		return
 	}

@@ -15,10 +15,11 @@
 //     MSC4191 deep-link actions (profile, devices list/view/delete, cross-signing reset,
 //     deactivation): display name, devices, password, browser sessions, cross-signing reset
 //     approval and deactivation. Signing a device out, changing the password and deactivating
-//     ask for the password again (account_reauth.go, under the sign-in's per-account limit);
-//     every change is passed on to the homeserver;
+//     ask for the password again (account_reauth.go, under the sign-in's per-address and
+//     per-account limits); every change is passed on to the homeserver;
 //   - the rate limits of these forms (RateLimits: ratelimit.go), per client address in
-//     process and, for sign-in, per account in the store so they hold across replicas.
+//     process and, for sign-in, per account (or per unknown username, so that a limit does
+//     not tell which accounts exist) in the store so they hold across replicas.
 //
 // Pages are server-rendered (internal/template), work without JavaScript, and are written in
 // the language the browser asks for (Accept-Language, matched by internal/i18n); handlers
@@ -29,6 +30,6 @@
 // Either failure gets the same 403 page (Pages.Forbidden); a rate-limited request gets the 429
 // page with Retry-After (Pages.TooManyRequests). A form with bad input comes back with a
 // message next to each wrong field and what the user typed, except the password. Where to go
-// after a form (next) is only ever a path on this server (Pages.safeNext), so no page is an
-// open redirect.
+// after a form (next) is only ever a path on this server under its path prefix
+// (Pages.safeNext), so no page is an open redirect.
 package account

@@ -109,13 +109,17 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.showLogin(w, r, http.StatusBadRequest, template.LoginPage{Next: next, Username: typed, Errors: errs})
 		return
 	}
-	// Rate limits (SYNAPSE.md §2.6) before any password is hashed: per client address, then,
-	// for an account that exists, per account across replicas.
+	// Rate limits (SYNAPSE.md §2.6) before any password is hashed: per client address, then
+	// per account (or per unknown name) across replicas.
 	if p.limitedByIP(w, r, p.Limits.LoginPerIP) {
 		return
 	}
 	u, err := p.Store.Users().GetByUsername(ctx, username)
 	if err == nil && p.limitedLoginAccount(w, r, u.ID) {
+		return
+	}
+	// An unknown name has a bucket of its own, so that it runs out like an account's.
+	if errors.Is(err, store.ErrNotFound) && p.limitedLoginUnknown(w, r, username) {
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.PasswordHash == "") {

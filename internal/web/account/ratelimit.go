@@ -1,6 +1,8 @@
 package account
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/mxauth/mxauth/internal/ratelimit"
@@ -32,7 +34,12 @@ type StoreBucket struct {
 }
 
 // loginAccountKeyPrefix names an account's sign-in bucket in the store: "login:" + user ID.
-const loginAccountKeyPrefix = "login:"
+// loginUnknownKeyPrefix names the bucket of a username that has no account: the prefix and
+// the hex SHA-256 of the name, so that the key stays short and storable whatever was typed.
+const (
+	loginAccountKeyPrefix = "login:"
+	loginUnknownKeyPrefix = "login-unknown:"
+)
 
 // limitedByIP takes a token from the client address's bucket of k. When the bucket is empty
 // it answers the 429 page and returns true.
@@ -51,11 +58,24 @@ func (p *Pages) limitedByIP(w http.ResponseWriter, r *http.Request, k *ratelimit
 // any password is hashed: the hash is the expensive part an attacker wants us to do. When
 // it has answered (429, or 500 when the store fails) it returns true.
 func (p *Pages) limitedLoginAccount(w http.ResponseWriter, r *http.Request, userID string) bool {
+	return p.limitedLoginKey(w, r, loginAccountKeyPrefix+userID)
+}
+
+// limitedLoginUnknown is limitedLoginAccount for a username that has no account. Without it
+// only existing accounts would ever answer 429, and repeated attempts would tell which
+// usernames exist (OWASP Authentication Cheat Sheet, "Authentication and Error Messages");
+// it also makes both paths do the same store write, so their timing matches too.
+func (p *Pages) limitedLoginUnknown(w http.ResponseWriter, r *http.Request, username string) bool {
+	sum := sha256.Sum256([]byte(username))
+	return p.limitedLoginKey(w, r, loginUnknownKeyPrefix+hex.EncodeToString(sum[:]))
+}
+
+func (p *Pages) limitedLoginKey(w http.ResponseWriter, r *http.Request, key string) bool {
 	b := p.Limits.LoginPerAccount
 	if b.Burst <= 0 {
 		return false
 	}
-	ok, retryAfter, err := p.Store.RateLimits().Take(r.Context(), loginAccountKeyPrefix+userID, b.Burst, b.PerSecond, p.Clock.Now())
+	ok, retryAfter, err := p.Store.RateLimits().Take(r.Context(), key, b.Burst, b.PerSecond, p.Clock.Now())
 	switch {
 	case err != nil:
 		p.serverError(w, r, err)

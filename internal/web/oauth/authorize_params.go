@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mxauth/mxauth/internal/model"
 	"github.com/mxauth/mxauth/internal/oauth2"
@@ -77,6 +78,14 @@ func (f *Flow) parseAuthorizationRequest(params url.Values, client model.Client,
 		return model.AuthorizationGrant{}, oauth2.InvalidRequest("nonce is too long")
 	case len(hint) > maxLoginHintLength:
 		return model.AuthorizationGrant{}, oauth2.InvalidRequest("login_hint is too long")
+	// The grant stores these as text: invalid UTF-8 or a NUL would fail that write, a 500 for
+	// bad input. RFC 6749 Appendix A.5 allows only printable ASCII in state anyway.
+	case !storableText(state):
+		return model.AuthorizationGrant{}, oauth2.InvalidRequest("state is not valid UTF-8 text")
+	case !storableText(nonce):
+		return model.AuthorizationGrant{}, oauth2.InvalidRequest("nonce is not valid UTF-8 text")
+	case !storableText(hint):
+		return model.AuthorizationGrant{}, oauth2.InvalidRequest("login_hint is not valid UTF-8 text")
 	}
 	return model.AuthorizationGrant{
 		ClientID: client.ID, RedirectURI: params.Get("redirect_uri"), ResponseMode: back.mode,
@@ -126,4 +135,9 @@ func parseLoginScope(s string) (oauth2.Scope, *oauth2.Error) {
 		return oauth2.Scope{}, oauth2.InvalidScope("the scope is invalid")
 	}
 	return sc, nil
+}
+
+// storableText reports whether a request value can be kept as text: valid UTF-8, no NUL.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
