@@ -234,7 +234,7 @@ func TestPagesInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Page not found", testRequestID} {
+		for _, want := range []string{"This sign-in request has expired", testRequestID} {
 			if !strings.Contains(text, want) {
 				t.Errorf("error page text %q lacks %q", text, want)
 			}

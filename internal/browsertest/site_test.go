@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mxauth/mxauth/internal/i18n"
 	"github.com/mxauth/mxauth/internal/template"
 )
 
@@ -62,12 +63,9 @@ func newPageSite(t *testing.T) *pageSite {
 				Name: "Element", URI: "https://element.io", LogoURI: s.server.URL + "/logo.svg",
 				TOSURI: "https://element.io/terms", PolicyURI: "https://element.io/privacy",
 			},
-			Username: "@alice:example.com",
-			DeviceID: "QXKZJMBWVA",
-			Scopes: []string{
-				"See and change everything in your Matrix account: messages, rooms, contacts and settings",
-				"Sign in as a new device with ID QXKZJMBWVA",
-			},
+			Username:     "@alice:example.com",
+			DeviceID:     "QXKZJMBWVA",
+			Permissions:  []i18n.Message{{ID: "ScopeMatrixAPI"}, {ID: "ScopeMatrixDevice"}},
 			LogoutAction: "/logout",
 		}
 	}
@@ -118,7 +116,7 @@ func newPageSite(t *testing.T) *pageSite {
 	})
 	mux.HandleFunc("GET /error", func(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusNotFound, template.ErrorPage{
-			Layout: layout, Title: "Page not found", Message: "Check the address and try again.",
+			Layout: layout, Heading: i18n.Message{ID: "GrantExpiredTitle"}, Explanation: i18n.Message{ID: "GrantExpiredMessage"},
 			RequestID: testRequestID, Status: http.StatusNotFound,
 		})
 	})

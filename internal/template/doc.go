@@ -24,10 +24,7 @@
 // Every word on a page goes through the message catalogues: templates call {{t "Id"}} (a
 // plain message is a map lookup, no allocation), and handlers pass i18n.Message values (an id
 // and its data), never English text. An unknown id or missing data is a template error, so a
-// test that renders a page catches it. The few string fields that remain (ErrorPage.Title and
-// Message, ConsentPage.Scopes) are for callers that have no message ids and are shown as
-// given; the handlers no longer use them, the test site of the Chromium harness
-// (internal/browsertest) still does.
+// test that renders a page catches it.
 //
 // Layout carries the operator's Branding (service name, https logo, terms and privacy links)
 // shown in the header, the <title> and the footer.

@@ -12,14 +12,10 @@ import (
 // in the log under RequestID.
 type ErrorPage struct {
 	Layout
-	// Heading is the page's heading; zero uses Title, else a heading for Status.
+	// Heading is the page's heading; zero uses a heading for Status.
 	Heading i18n.Message
-	// Explanation is one or two sentences on what happened and what to do; zero uses Message.
+	// Explanation is one or two sentences on what happened and what to do; zero leaves it out.
 	Explanation i18n.Message
-	// Title and Message are text already in the page's language, for callers that have no
-	// message ids; Heading and Explanation win when set.
-	Title   string
-	Message string
 	// RequestID lets the user quote the failure to an administrator; empty leaves it out.
 	RequestID string
 	// Status is the HTTP status shown on the page; Render's status argument is what is sent.
@@ -39,7 +35,7 @@ var statusHeadings = map[int]string{
 	http.StatusServiceUnavailable: "StatusServiceUnavailable",
 }
 
-// headingMessage is the heading an ErrorPage without Heading or Title shows.
+// headingMessage is the heading an ErrorPage without Heading shows.
 func headingMessage(status int) i18n.Message {
 	if id, ok := statusHeadings[status]; ok {
 		return i18n.Message{ID: id}

@@ -30,11 +30,8 @@ func (r *Renderer) funcs(lang i18n.Language) htmltemplate.FuncMap {
 		"stylesheetPath": r.StylesheetPath,
 		"registerScript": r.RegisterScriptPath,
 		"heading": func(p ErrorPage) (string, error) {
-			switch {
-			case !p.Heading.IsZero():
+			if !p.Heading.IsZero() {
 				return lang.Text(p.Heading)
-			case p.Title != "":
-				return p.Title, nil
 			}
 			return lang.Text(headingMessage(p.Status))
 		},

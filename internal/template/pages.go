@@ -80,9 +80,6 @@ type ConsentPage struct {
 	DeviceID string
 	// Permissions are what the client may do, one message per line, translated on the page.
 	Permissions []i18n.Message
-	// Scopes are further lines that are already in the page's language, shown after
-	// Permissions: for callers that have no message ids.
-	Scopes []string
 	// LogoutAction is the URL of the "Not you? Sign out" form; empty leaves it out.
 	LogoutAction string
 }
