@@ -41,14 +41,15 @@ func newSessionCommand(stdout, stderr io.Writer) *cobra.Command {
 					users = all
 				}
 				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SESSION ID\tUSER\tDEVICE ID\tCLIENT ID\tSTARTED")
+				fmt.Fprintln(tw, "SESSION ID\tUSER\tDEVICE ID\tCLIENT ID\tSTARTED\tLAST ACTIVE\tLAST IP")
 				for _, u := range users {
 					sessions, err := st.Sessions().ListActiveByUser(ctx, u.ID)
 					if err != nil {
 						return err
 					}
 					for _, s := range sessions {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, u.Username, s.DeviceID, s.ClientID, s.CreatedAt.Format(time.RFC3339))
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, u.Username, s.DeviceID, s.ClientID,
+							s.CreatedAt.Format(time.RFC3339), orDash(timeText(s.LastActiveAt)), orDash(s.LastActiveIP))
 					}
 				}
 				return tw.Flush()
@@ -87,4 +88,18 @@ func newSessionCommand(stdout, stderr io.Writer) *cobra.Command {
 	endFlags.register(end, false)
 	cmd.AddCommand(list, end)
 	return cmd
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -44,7 +44,8 @@ func seedSession(t *testing.T, cfg config.Config) model.Session {
 	must(st.Grants().Fulfil(ctx, "01JGRANT000000000000000000", store.GrantFulfilment{UserID: "01JUSER0000000000000000000",
 		CodeHash: []byte("0123456789abcdef0123456789abcdef"), FulfilledAt: now, ExpiresAt: now.Add(time.Minute), AuthTime: now}))
 	s := model.Session{ID: "01JSESSION0000000000000000", UserID: "01JUSER0000000000000000000", ClientID: "01JCLIENT00000000000000000",
-		DeviceID: "DEV1", Scope: "urn:matrix:client:api:* urn:matrix:client:device:DEV1", GrantID: "01JGRANT000000000000000000", CreatedAt: now}
+		DeviceID: "DEV1", Scope: "urn:matrix:client:api:* urn:matrix:client:device:DEV1", GrantID: "01JGRANT000000000000000000", CreatedAt: now,
+		LastActiveAt: now, LastActiveIP: "192.0.2.7"}
 	_, err = st.Sessions().StartFromGrant(ctx, "01JGRANT000000000000000000", store.NewSession{
 		Session:      s,
 		AccessToken:  model.AccessToken{ID: "01JAT0000000000000000000000", SessionID: s.ID, Hash: []byte("a123456789abcdef0123456789abcdef"), CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
@@ -67,7 +68,8 @@ func TestSessionCommands(t *testing.T) {
 	}
 	s := seedSession(t, cfg)
 	out, stderr, code := run(t, "session", "list", "--config", file)
-	if code != 0 || !strings.Contains(out, s.ID) || !strings.Contains(out, "DEV1") || !strings.Contains(out, "alice") {
+	if code != 0 || !strings.Contains(out, s.ID) || !strings.Contains(out, "DEV1") || !strings.Contains(out, "alice") ||
+		!strings.Contains(out, "LAST ACTIVE") || !strings.Contains(out, "192.0.2.7") {
 		t.Fatalf("list: exit %d\n%s%s", code, out, stderr)
 	}
 	if out, _, _ := run(t, "session", "list", "--user", "alice", "--config", file); !strings.Contains(out, s.ID) {
