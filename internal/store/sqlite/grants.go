@@ -48,7 +48,7 @@ func (gs grantStore) Get(ctx context.Context, id string) (model.AuthorizationGra
 	if !store.IsStorableKey(id) {
 		return model.AuthorizationGrant{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	g, err := scanGrant(gs.s.reader.QueryRowContext(ctx,
+	g, err := scanGrant(gs.s.hot.queryRow(ctx,
 		`SELECT `+grantColumns+` FROM oauth2_authorization_grants WHERE id = ?`, id))
 	if err != nil {
 		return model.AuthorizationGrant{}, mapError(op, err)
@@ -63,7 +63,7 @@ func (gs grantStore) GetByCodeHash(ctx context.Context, hash []byte) (model.Auth
 	if len(hash) == 0 {
 		return model.AuthorizationGrant{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
-	g, err := scanGrant(gs.s.reader.QueryRowContext(ctx,
+	g, err := scanGrant(gs.s.hot.queryRow(ctx,
 		`SELECT `+grantColumns+` FROM oauth2_authorization_grants WHERE code_hash = ?`, hash))
 	if err != nil {
 		return model.AuthorizationGrant{}, mapError(op, err)

@@ -170,7 +170,7 @@ func (ss sessionStore) Get(ctx context.Context, id string) (model.Session, error
 		return model.Session{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 	}
 	var r sessionRow
-	err := ss.s.reader.QueryRowContext(ctx,
+	err := ss.s.hot.queryRow(ctx,
 		`SELECT `+sessionColumns+` FROM oauth2_sessions WHERE id = ?`, id).Scan(r.dest()...)
 	if err != nil {
 		return model.Session{}, mapError(op, err)

@@ -249,7 +249,7 @@ func (bss browserSessionStore) Create(ctx context.Context, bs model.BrowserSessi
 // GetByTokenHash returns the session with this token hash, ended or expired as it may be.
 func (bss browserSessionStore) GetByTokenHash(ctx context.Context, hash []byte) (model.BrowserSession, error) {
 	const op = "get browser session"
-	bs, err := scanBrowserSession(bss.s.reader.QueryRowContext(ctx,
+	bs, err := scanBrowserSession(bss.s.hot.queryRow(ctx,
 		`SELECT `+browserSessionColumns+` FROM browser_sessions WHERE token_hash = ?`, hash))
 	if err != nil {
 		return model.BrowserSession{}, mapError(op, err)
