@@ -17,8 +17,11 @@ import (
 const ChromiumPath = "/usr/bin/chromium"
 
 // testTimeout bounds one test's use of the browser, so a hung browser fails the test with a
-// clear error instead of stalling the whole run until go test's global timeout.
-const testTimeout = 2 * time.Minute
+// clear error instead of stalling the whole run until go test's global timeout. It counts
+// from New, and a test's parallel subtests share its browser but may only start once other
+// parallel tests of the package have finished (under -race in CI that took over two minutes),
+// so it is generous; each action has its own, shorter limit in the tests that use it.
+const testTimeout = 8 * time.Minute
 
 // chromiumFlags make a quiet, reproducible browser: headless, no sandbox (CI runs as root,
 // where Chromium's sandbox cannot start), no GPU (none on CI), and none of the background
