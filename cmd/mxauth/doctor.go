@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mxauth/mxauth/internal/app"
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/doctor"
 )
@@ -93,7 +93,7 @@ func doctorOptions(flags configFlags, df doctorFlags) (doctor.Options, error) {
 			opts.HomeserverURL = cfg.Matrix.Homeserver
 		}
 		if cfg.Matrix.Kind == config.MatrixKindSynapse {
-			secret, err := matrixSecret(cfg.Matrix)
+			secret, err := app.HomeserverSecret(cfg.Matrix)
 			if err != nil {
 				return opts, usageError(err)
 			}
@@ -104,21 +104,4 @@ func doctorOptions(flags configFlags, df doctorFlags) (doctor.Options, error) {
 		return opts, usageError(err)
 	}
 	return opts, nil
-}
-
-// matrixSecret is matrix.secret, or the trimmed contents of matrix.secret_file, read as the
-// server reads it.
-func matrixSecret(m config.Matrix) (string, error) {
-	if m.SecretFile == "" {
-		return m.Secret, nil
-	}
-	b, err := os.ReadFile(m.SecretFile)
-	if err != nil {
-		return "", fmt.Errorf("matrix.secret_file: %w", err)
-	}
-	secret := strings.TrimSpace(string(b))
-	if secret == "" {
-		return "", fmt.Errorf("matrix.secret_file: %s is empty", m.SecretFile)
-	}
-	return secret, nil
 }

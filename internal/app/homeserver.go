@@ -18,7 +18,7 @@ func NewHomeserver(m config.Matrix) (matrix.Homeserver, error) {
 	if m.Kind != config.MatrixKindSynapse {
 		return nil, nil
 	}
-	secret, err := homeserverSecret(m)
+	secret, err := HomeserverSecret(m)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func (a *App) mountAccountManagement(mux *http.ServeMux, iss oauth.Issuer, md *o
 // mountIntrospection serves token introspection for the homeserver; the flow's activity
 // buffer records token use off the request path (Serve runs its flush loop; Close flushes it).
 func (a *App) mountIntrospection(mux *http.ServeMux, md *oauth.Metadata, flow *oauth.Flow) error {
-	secret, err := homeserverSecret(a.cfg.Matrix)
+	secret, err := HomeserverSecret(a.cfg.Matrix)
 	if err != nil {
 		return err
 	}
@@ -113,9 +113,9 @@ func (a *App) mountIntrospection(mux *http.ServeMux, md *oauth.Metadata, flow *o
 	return nil
 }
 
-// homeserverSecret returns matrix.secret, or the contents of matrix.secret_file read once now
-// and trimmed, as Synapse and MAS trim theirs.
-func homeserverSecret(m config.Matrix) (string, error) {
+// HomeserverSecret returns matrix.secret, or the contents of matrix.secret_file read once now
+// and trimmed, as Synapse and MAS trim theirs. The server and `mxauth doctor` share it.
+func HomeserverSecret(m config.Matrix) (string, error) {
 	if m.SecretFile == "" {
 		return m.Secret, nil
 	}

@@ -52,7 +52,7 @@ func TestAccountDeviceDelete(t *testing.T) {
 			} {
 				p := f.br.Submit(confirm, map[string]string{template.FieldPassword: tc.password}, "")
 				wantBody(t, p, http.StatusBadRequest, "<h1>Sign out this device?</h1>")
-				if got := fieldError(t, p.Body, template.FieldPassword); got != tc.want {
+				if got := messageNextTo(t, p.Body, template.FieldPassword); got != tc.want {
 					t.Errorf("password %q: the field says %q, want %q", tc.password, got, tc.want)
 				}
 				if strings.Contains(p.Body, tc.password+`"`) && tc.password != "" {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
-
 	"github.com/mxauth/mxauth/internal/config"
 	"github.com/mxauth/mxauth/internal/oauth2"
 	"github.com/mxauth/mxauth/internal/template"
@@ -104,46 +102,19 @@ func active(t *testing.T, s *Server, token string) bool {
 	return out.Active
 }
 
-// fieldError is the text of the error message next to a form field ("" when none), found by
-// the id the "input" partial gives it.
-func fieldError(t *testing.T, body, field string) string {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for n := range doc.Descendants() {
-		if n.Type == html.ElementNode && attr(n, "id") == field+"-error" {
-			var text strings.Builder
-			for c := range n.Descendants() {
-				if c.Type == html.TextNode {
-					text.WriteString(c.Data)
-				}
-			}
-			return text.String()
-		}
-	}
-	return ""
-}
-
-// inputValue is the value attribute of the input named name, and whether it has one.
+// inputValue is the value attribute of the input named name, and whether it has one; the
+// test fails when the page has no such input.
 func inputValue(t *testing.T, body, name string) (string, bool) {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	n := inputNamed(t, body, name)
+	if n == nil {
+		t.Fatalf("no input %q on the page:\n%s", name, body)
 	}
-	for n := range doc.Descendants() {
-		if n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") == name {
-			for _, a := range n.Attr {
-				if a.Key == "value" {
-					return a.Val, true
-				}
-			}
-			return "", false
+	for _, a := range n.Attr {
+		if a.Key == "value" {
+			return a.Val, true
 		}
 	}
-	t.Fatalf("no input %q on the page:\n%s", name, body)
 	return "", false
 }
 

@@ -46,7 +46,7 @@ func TestAccountDeactivate(t *testing.T) {
 				p := f.br.Submit(form, map[string]string{template.FieldPassword: tc.password, template.FieldConfirm: tc.confirm}, "")
 				wantBody(t, p, http.StatusBadRequest, "<h1>Deactivate your account</h1>")
 				for _, field := range []string{template.FieldPassword, template.FieldConfirm} {
-					if got := fieldError(t, p.Body, field); got != tc.errors[field] {
+					if got := messageNextTo(t, p.Body, field); got != tc.errors[field] {
 						t.Errorf("%s: %s says %q, want %q", tc.name, field, got, tc.errors[field])
 					}
 				}
@@ -115,7 +115,7 @@ func TestAccountPasswordChange(t *testing.T) {
 		}, "")
 		wantBody(t, p, http.StatusBadRequest, "<h1>Change your password</h1>")
 		for _, field := range []string{template.FieldPassword, template.FieldNewPassword, template.FieldNewPasswordAgain} {
-			if got := fieldError(t, p.Body, field); got != tc.errors[field] {
+			if got := messageNextTo(t, p.Body, field); got != tc.errors[field] {
 				t.Errorf("%s: %s says %q, want %q", tc.name, field, got, tc.errors[field])
 			}
 			if _, shown := inputValue(t, p.Body, field); shown {
@@ -228,7 +228,7 @@ func TestAccountProfile(t *testing.T) {
 	for _, tc := range tests {
 		p := f.br.Submit(form, map[string]string{template.FieldDisplayName: tc.typed}, "")
 		wantBody(t, p, http.StatusBadRequest, "<h1>Profile</h1>")
-		if got := fieldError(t, p.Body, template.FieldDisplayName); got != tc.want {
+		if got := messageNextTo(t, p.Body, template.FieldDisplayName); got != tc.want {
 			t.Errorf("%q: the field says %q, want %q", tc.typed, got, tc.want)
 		}
 		if got, _ := inputValue(t, p.Body, template.FieldDisplayName); got != strings.ReplaceAll(tc.typed, "\x00", "\uFFFD") && strings.TrimSpace(tc.typed) != "" {

@@ -129,25 +129,34 @@ func textOfID(t *testing.T, body, id string) string {
 // whether the page has such an input; a checkbox answers "checked" when ticked.
 func fieldValue(t *testing.T, body, name string) (string, bool) {
 	t.Helper()
+	n := inputNamed(t, body, name)
+	if n == nil {
+		return "", false
+	}
+	if attr(n, "type") == "checkbox" {
+		for _, a := range n.Attr {
+			if a.Key == "checked" {
+				return "checked", true
+			}
+		}
+		return "", true
+	}
+	return attr(n, "value"), true
+}
+
+// inputNamed is the first input element named name on the page, or nil.
+func inputNamed(t *testing.T, body, name string) *html.Node {
+	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := range doc.Descendants() {
-		if n.Type != html.ElementNode || n.Data != "input" || attr(n, "name") != name {
-			continue
+		if n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") == name {
+			return n
 		}
-		if attr(n, "type") == "checkbox" {
-			for _, a := range n.Attr {
-				if a.Key == "checked" {
-					return "checked", true
-				}
-			}
-			return "", true
-		}
-		return attr(n, "value"), true
 	}
-	return "", false
+	return nil
 }
 
 // addRegistrationToken stores a registration token as `mxauth registration-token add` does,
