@@ -101,6 +101,9 @@ func TestLoginRateLimitPerAccountAcrossReplicas(t *testing.T) {
 				// on PostgreSQL the backend picks the same schema anyway.
 				c.Database.URL, c.DataDir = s1.Config.Database.URL, s1.Config.DataDir
 			})
+			// Each replica has its own fake clock, started when it was; on a slow machine they
+			// are seconds apart, and the shared bucket would refill between them.
+			s2.Clock.Set(s1.Clock.Now())
 			s1.CreateUser(t, "alice", testPassword)
 			s1.CreateUser(t, "bob", testPassword)
 			br1, br2 := s1.NewBrowser(t), s2.NewBrowser(t)
