@@ -68,3 +68,19 @@ func TestSignIDToken(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSignIDTokenES256(b *testing.B) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Unix(1_800_000_000, 0)
+	claims := IDTokenClaims{
+		Issuer: "https://auth.example.test/", Subject: "01JUSER", Audience: "01JCLIENT",
+		IssuedAt: now, Expiry: now.Add(5 * time.Minute), AuthTime: now.Add(-time.Minute),
+		Nonce: "n-0S6_WzA2Mj", AccessToken: "mat_abc",
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SignIDToken(claims, "ES256", "kid-1", ec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

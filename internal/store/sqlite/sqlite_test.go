@@ -176,9 +176,15 @@ func TestWriterReaderSplit(t *testing.T) {
 	if err := s.reader.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 	}
-	var fk int
-	if err := s.writer.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
-		t.Errorf("writer foreign_keys = %d, %v; want 1", fk, err)
+	// The writer's own settings, applied on every connection it opens.
+	for _, p := range []struct {
+		pragma string
+		want   int
+	}{{"foreign_keys", 1}, {"wal_autocheckpoint", walCheckpointPages}, {"cache_size", -writerCacheKiB}, {"temp_store", 2}} {
+		var got int
+		if err := s.writer.QueryRowContext(ctx, `PRAGMA `+p.pragma).Scan(&got); err != nil || got != p.want {
+			t.Errorf("writer %s = %d, %v; want %d", p.pragma, got, err, p.want)
+		}
 	}
 
 	stats := map[string]store.PoolStats{}
