@@ -19,8 +19,12 @@
 // Every connection sets busy_timeout (Options.BusyTimeout) and foreign_keys=ON; the writer
 // also sets journal_mode=WAL (persistent in the file) and synchronous=NORMAL, which in WAL
 // mode is durable against application crashes and loses at most the last transactions on
-// power loss (https://www.sqlite.org/pragma.html#pragma_synchronous). The writer checkpoints
-// at 8,000 WAL pages rather than 1,000 and keeps a 16 MiB page cache: token writes touch
+// power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
+//
+// A third connection, the checkpointer, copies the WAL back into the database file four
+// times a second with PASSIVE checkpoints, which neither wait for nor block the others, so
+// writers no longer pay for checkpoints inside their commits. The writer checkpoints itself
+// only if the WAL reaches 8,000 pages, and keeps a 16 MiB page cache: token writes touch
 // random index pages, and both settings cut how often the same pages are read and copied.
 //
 // Path ":memory:" opens a private in-memory database for tests. Each connection to

@@ -51,6 +51,9 @@ type Store struct {
 	memory bool
 	// batch runs group commits (batch.go).
 	batch batcher
+	// ckpt copies the WAL into the database file in the background (checkpoint.go); nil
+	// for MemoryPath.
+	ckpt *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -125,7 +128,12 @@ func openFile(ctx context.Context, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlite: open %s for reading: %w", path, err),
 			reader.Close(), writer.Close())
 	}
-	return &Store{writer: writer, reader: reader, hot: newStmtCache(reader), writes: newStmtCache(writer), clock: opts.Clock}, nil
+	ckptDB, err := openPool(fileDSN(path, connParams(opts.BusyTimeout, roleCheckpointer)), 1)
+	if err != nil {
+		return nil, errors.Join(err, reader.Close(), writer.Close())
+	}
+	return &Store{writer: writer, reader: reader, hot: newStmtCache(reader), writes: newStmtCache(writer), clock: opts.Clock,
+		ckpt: startCheckpointer(ckptDB, checkpointEvery)}, nil
 }
 
 // checkPath turns the common set-up mistakes into messages that say what to do, instead of
@@ -164,7 +172,7 @@ func openHint(err error) string {
 }
 
 // walCheckpointPages is the writer's wal_autocheckpoint: the WAL length, in pages, at which
-// a commit checkpoints (https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint).
+// a commit checkpoints itself (https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint).
 const walCheckpointPages = 8000
 
 // writerCacheKiB is the writer's page cache in KiB (SQLite's default is 2,000).
@@ -175,7 +183,8 @@ type connRole int
 const (
 	roleWriter connRole = iota
 	roleReader
-	roleMemory // writer and reader in one
+	roleMemory       // writer and reader in one
+	roleCheckpointer // the background checkpoint's connection (checkpoint.go)
 )
 
 // connParams are the driver's DSN parameters (documented on modernc.org/sqlite Driver.Open)
@@ -193,12 +202,13 @@ func connParams(busy time.Duration, role connRole) url.Values {
 		// makes a savepoint undoable would otherwise be a temporary file, written with a
 		// system call per page. In memory it costs a few kilobytes per batch.
 		q.Add("_pragma", "temp_store(MEMORY)")
-		// The checkpoint copies each page changed since the last one back into the
-		// database file. Every login and refresh changes a few random pages of the token
-		// hash indexes; at SQLite's default of 1,000 pages the writer checkpoints every few
-		// dozen batches and copies nearly every frame it wrote. At 8,000 pages (a WAL of
-		// about 32 MiB) the same hot pages are copied once per checkpoint instead of many
-		// times, which measured +15-25 % on the code exchange (docs/BENCHMARKS.md).
+		// A checkpoint copies each page changed since the last one back into the database
+		// file. Every login and refresh changes a few random pages of the token hash
+		// indexes; at SQLite's default of 1,000 pages the writer checkpointed every few
+		// dozen batches, copying the same hot pages again and again, and every writer
+		// waited meanwhile. The checkpointer (checkpoint.go) now does it beside the writer;
+		// the writer's own checkpoint, at 8,000 pages (a WAL of about 32 MiB), only bounds
+		// the WAL should the checkpointer fall behind (docs/design-decisions.md).
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 		// The writer's page cache survives its own commits (readers lose theirs at every
 		// commit in WAL mode), so a larger one keeps the index pages that every write
@@ -281,5 +291,5 @@ func (s *Store) Close() error {
 	if s.memory {
 		return s.writer.Close()
 	}
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.ckpt.close(), s.reader.Close(), s.writer.Close())
 }
