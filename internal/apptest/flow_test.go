@@ -20,7 +20,7 @@ const (
 
 // nativeClient registers a public native client with a loopback redirect URI, as a CLI or
 // Element X would, and returns its client_id.
-func nativeClient(t *testing.T, s *Server, extra string) string {
+func nativeClient(t testing.TB, s *Server, extra string) string {
 	t.Helper()
 	body := `{"client_name":"Test App","client_uri":"https://app.example.org/","application_type":"native",` +
 		`"redirect_uris":["` + loopbackCB + `","org.example.app:/cb"],"token_endpoint_auth_method":"none",` +

@@ -31,7 +31,7 @@ const elementWebBody = `{
   "token_endpoint_auth_method": "none"
 }`
 
-func register(t *testing.T, s *Server, contentType, body string) (*http.Response, map[string]any) {
+func register(t testing.TB, s *Server, contentType, body string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.URL+pathRegistration, strings.NewReader(body))
 	if err != nil {
