@@ -21,7 +21,7 @@
 // mode is durable against application crashes and loses at most the last transactions on
 // power loss (https://www.sqlite.org/pragma.html#pragma_synchronous).
 //
-// A third connection, the checkpointer, copies the WAL back into the database file four
+// A third connection, the checkpointer, copies the WAL back into the database file ten
 // times a second with PASSIVE checkpoints, which neither wait for nor block the others, so
 // writers no longer pay for checkpoints inside their commits. The writer checkpoints itself
 // only if the WAL reaches 8,000 pages, and keeps a 16 MiB page cache: token writes touch
