@@ -48,8 +48,8 @@ type idTokenJSON struct {
 //
 // The serialization is written here rather than by go-jose: the header is fixed, and
 // go-jose's general signer (a JSON map per header, a signer per call) cost a quarter of the
-// signature's time and 140 allocations on the code exchange's hot path. Tests verify the
-// result with go-jose.
+// time and 65 of the 141 allocations of signing, on the code exchange's hot path. Tests
+// verify the result with go-jose.
 func SignIDToken(c IDTokenClaims, alg, kid string, key crypto.Signer) (string, error) {
 	body := idTokenJSON{
 		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
