@@ -1,8 +1,6 @@
 package apptest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -14,20 +12,10 @@ import (
 // resetting its identity does, and returns the status and body.
 func uploadMasterKey(t *testing.T, s *Server, accessToken, key string) (int, map[string]any) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"master_key": map[string]any{
-		"user_id": "@alice:" + s.Synapse.ServerName(), "usage": []string{"master"}, "keys": map[string]string{"ed25519:" + key: key},
-	}})
-	req, _ := http.NewRequest(http.MethodPost, s.Synapse.URL()+"/_matrix/client/v3/keys/device_signing/upload", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return clientAPI(t, s, http.MethodPost, "/_matrix/client/v3/keys/device_signing/upload", accessToken,
+		map[string]any{"master_key": map[string]any{
+			"user_id": "@alice:" + s.Synapse.ServerName(), "usage": []string{"master"}, "keys": map[string]string{"ed25519:" + key: key},
+		}})
 }
 
 // TestAccountCrossSigningResetThroughSynapse is R87 end to end: replacing the master key

@@ -1,8 +1,10 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,8 +22,29 @@ import (
 // returns the status and the JSON body.
 func whoami(t *testing.T, s *Server, accessToken string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.Synapse.URL()+"/_matrix/client/v3/account/whoami", nil)
+	return clientAPI(t, s, http.MethodGet, "/_matrix/client/v3/account/whoami", accessToken, nil)
+}
+
+// clientAPI calls the Synapse stand-in's client-server API with a bearer token and, when body
+// is not nil, a JSON body; it returns the status and the decoded JSON answer.
+func clientAPI(t *testing.T, s *Server, method, path, accessToken string, body any) (int, map[string]any) {
+	t.Helper()
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.Synapse.URL()+path, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
